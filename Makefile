@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Wraps kbuild for the module and drives everything around it. `make help`
+# lists the targets.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PMAP_VERSION ?= $(shell git -C $(CURDIR) describe --always --dirty --tags 2>/dev/null || echo unknown)
+export PMAP_VERSION
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
+		rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
+	$(MAKE) -C tools/pagemap clean
+
+# The companion tool; STATIC=1 links it statically for the test VM.
+tool:
+	$(MAKE) -C tools/pagemap STATIC=$(STATIC)
+
+# Static selftest binaries, built into build/selftests.
+selftests:
+	$(MAKE) -C selftests
+
+# All tests: every kernel lane in QEMU, plus host-side checks.
+check:
+	scripts/check.sh
+
+# The main job: a VM that loads the module and shows a page map.
+demo:
+	scripts/demo.sh
+
+help:
+	@echo 'Targets:'
+	@echo '  modules (default)  build pagemap.ko against KDIR'
+	@echo '  tool               build tools/pagemap/pagemap (STATIC=1: static)'
+	@echo '  selftests          build the static selftests into build/selftests'
+	@echo '  check              build and run every test, in QEMU per kernel'
+	@echo '  demo               boot a VM, load the module, show a page map'
+	@echo '  clean              remove build outputs'
+	@echo 'Variables:'
+	@echo '  KDIR=$(KDIR)'
+	@echo '  ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)'
+	@echo '  PMAP_VERSION=$(PMAP_VERSION)'
+
+.PHONY: all modules clean tool selftests check demo help
