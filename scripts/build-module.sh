@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# build-module.sh SERIES: build pagemap.ko for that kernel (see
+# fetch-kernel.sh) with W=1 in $BUILD/ABI/module. Any compiler or modpost
+# warning fails the build; the log is $LOGS/ABI-build.log.
+set -eu
+# shellcheck source=defaults.sh
+. "$(dirname "$0")/defaults.sh"
+
+series=${1:?usage: build-module.sh SERIES}
+# shellcheck disable=SC1090
+. "$CACHE/kernel-$series.env"
+out=$BUILD/$ABI/module
+log=$LOGS/$ABI-build.log
+ver=$(git -C "$TOP" describe --always --dirty --tags 2>/dev/null || echo unknown)
+
+rm -rf "$out"
+mkdir -p "$out" "$LOGS"
+cp "$MODULE_SRC/Kbuild" "$out/"
+for f in "$MODULE_SRC"/*.c "$MODULE_SRC"/*.h "$MODULE_SRC/include"; do
+	[ ! -e "$f" ] || cp -r "$f" "$out/"
+done
+if ! make -C "$KDIR" M="$out" W=1 PMAP_VERSION="$ver" modules >"$log" 2>&1; then
+	cat "$log"
+	echo "build $ABI: make failed, log in $log"
+	exit 1
+fi
+if grep -Ei 'warning:' "$log"; then
+	echo "build $ABI: warnings with W=1, log in $log"
+	exit 1
+fi
+echo "build $ABI: $out/pagemap.ko"

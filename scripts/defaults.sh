@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Settings shared by every script in scripts/: sourced, never run. Each one
+# can be overridden from the environment, e.g. `VM_TIMEOUT=60 make check`.
+
+TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${BUILD:-$TOP/build}		# all outputs (gitignored)
+CACHE=${CACHE:-$BUILD/cache}		# downloaded and unpacked kernels
+LOGS=${LOGS:-$BUILD/logs}		# build logs and VM console logs
+MODULE_SRC=${MODULE_SRC:-$TOP}		# where Kbuild and the module sources are
+KERNELS=${KERNELS:-6.1 6.12}		# Debian kernel series to test
+VM_MEM=${VM_MEM:-2G}
+VM_SMP=${VM_SMP:-2}
+VM_CPU=${VM_CPU:-max}			# TCG CPU model (max: 5-level paging)
+VM_TIMEOUT=${VM_TIMEOUT:-1800}		# seconds for a whole VM run
+TEST_TIMEOUT=${TEST_TIMEOUT:-600}	# seconds per test binary in the guest
+VM_APPEND=${VM_APPEND:-transparent_hugepage=madvise}	# extra kernel args
+export TOP BUILD CACHE LOGS MODULE_SRC KERNELS VM_MEM VM_SMP VM_CPU VM_TIMEOUT \
+	TEST_TIMEOUT VM_APPEND

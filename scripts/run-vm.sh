@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-vm.sh SERIES JOB: boot that kernel with its initramfs (mkinitramfs.sh)
+# in QEMU (TCG) running pmap.job=JOB, under a timeout, keeping the console
+# in $LOGS/ABI-JOB.log. The verdict is the guest's PMAP_RESULT line only:
+# exit 0 pass, 1 fail, 2 no verdict (hang, crash, panic).
+# JOB shell is interactive: no timeout, no log, no verdict.
+set -eu
+# shellcheck source=defaults.sh
+. "$(dirname "$0")/defaults.sh"
+
+series=${1:?usage: run-vm.sh SERIES JOB}
+job=${2:?usage: run-vm.sh SERIES JOB}
+# shellcheck disable=SC1090
+. "$CACHE/kernel-$series.env"
+log=$LOGS/$ABI-$job.log
+mkdir -p "$LOGS"
+
+set -- qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" -m "$VM_MEM" \
+	-smp "$VM_SMP" -nographic -no-reboot -net none \
+	-kernel "$VMLINUZ" -initrd "$BUILD/$ABI/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 pmap.job=$job pmap.timeout=$TEST_TIMEOUT $VM_APPEND"
+if [ "$job" = shell ]; then
+	exec "$@"
+fi
+echo "vm $ABI $job: console in $log"
+if [ "${VM_QUIET:-0}" = 1 ]; then
+	timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1 || true
+else
+	# the console from /init on; the whole boot is in the log
+	{ timeout "$VM_TIMEOUT" "$@" </dev/null 2>&1 || true; } |
+		tee "$log" | sed -n '/Run \/init/,$p'
+fi
+res=$(tr -d '\r' <"$log" |
+	grep -o 'PMAP_RESULT: [0-9]* passed, [0-9]* failed, [0-9]* skipped' |
+	tail -n 1) || true
+if [ -z "$res" ]; then
+	tail -n 40 "$log"
+	echo "vm $ABI $job: no verdict (hang, crash or panic), see $log"
+	exit 2
+fi
+echo "vm $ABI $job: $res"
+case $res in
+*" 0 failed"*)	exit 0 ;;
+*)		exit 1 ;;
+esac
