@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels this module builds for lives here.
+ * The rest of the code is written against the newest supported kernel; on
+ * older ones this header supplies the helpers they lack. Checks are feature
+ * tests or ">=" version comparisons.
+ */
+#ifndef _PAGEMAP_COMPAT_H
+#define _PAGEMAP_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/irqflags.h>
+#include <linux/pgtable.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "pagemap needs Linux 6.1 or later"
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#error "pagemap supports Linux 6.1 to 6.13: d_revalidate() changed in 6.14"
+#endif
+
+#ifndef CONFIG_MMU
+#error "pagemap needs an MMU: there are no page tables to report"
+#endif
+
+/*
+ * pmdp_get_lockless() replaced pmd_read_atomic() in 6.5: both read a pmd
+ * that may change under a reader holding no page-table lock, in one piece
+ * where the pmd is wider than a long (32-bit PAE).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+static inline pmd_t pmdp_get_lockless(pmd_t *pmdp)
+{
+	return pmd_read_atomic(pmdp);
+}
+#endif
+
+/*
+ * Where a pmd is read in two halves, interrupts stay off while it is read,
+ * so that a TLB-flush IPI (which precedes freeing the page table the pmd
+ * points to) cannot slip between the halves. The name of the option
+ * changed in 6.5.
+ */
+#if (defined(CONFIG_GUP_GET_PXX_LOW_HIGH) || \
+	defined(CONFIG_GUP_GET_PTE_LOW_HIGH)) && \
+	(defined(CONFIG_SMP) || defined(CONFIG_PREEMPT_RCU))
+#define pmap_pmd_read_begin(flags)	local_irq_save(flags)
+#define pmap_pmd_read_end(flags)	local_irq_restore(flags)
+#else
+#define pmap_pmd_read_begin(flags)	((void)(flags))
+#define pmap_pmd_read_end(flags)	((void)(flags))
+#endif
+
+/*
+ * Map the page table a pmd value points to, for reading. With HIGHPTE
+ * (32-bit) page tables may live in high memory and must be mapped.
+ * pte_offset_map() cannot be used: since 6.5 it calls __pte_offset_map(),
+ * which 6.12 does not export.
+ */
+static inline pte_t *pmap_pte_map(pmd_t *pmdval, unsigned long addr)
+{
+#ifdef CONFIG_HIGHPTE
+	return (pte_t *)kmap_local_page(pmd_page(*pmdval)) + pte_index(addr);
+#else
+	return pte_offset_kernel(pmdval, addr);
+#endif
+}
+
+static inline void pmap_pte_unmap(pte_t *pte)
+{
+#ifdef CONFIG_HIGHPTE
+	kunmap_local(pte);
+#endif
+}
+
+/* simple_inode_init_ts() appeared in 6.7 with the inode timestamp accessors. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+static inline struct timespec64 simple_inode_init_ts(struct inode *inode)
+{
+	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
+	return inode->i_atime;
+}
+#endif
+
+/* inode_operations.setattr() takes a struct mnt_idmap since 6.3. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+typedef struct mnt_idmap pmap_idmap_t;
+#else
+typedef struct user_namespace pmap_idmap_t;
+#endif
+
+#endif /* _PAGEMAP_COMPAT_H */

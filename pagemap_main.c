@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagemap - per-process maps of virtual pages to page frames, in the format
+ * of the original 2007 /proc/pid/pagemap design, as a filesystem mounted at
+ * /proc/pagemap:
+ *
+ *	insmod pagemap.ko
+ *	mount -t pagemap pagemap /proc/pagemap
+ *	dd if=/proc/pagemap/self bs=8 count=1 | hexdump -C
+ *
+ * This file holds the module init and exit, the filesystem (one file per
+ * process, looked up and listed in the mounter's pid namespace, plus "self")
+ * and the file operations. The page-table walk is in pagemap_walk.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/namei.h>
+#include <linux/overflow.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/proc_fs.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+
+#include "pagemap_compat.h"
+#include "pagemap_walk.h"
+
+#ifndef PMAP_VERSION
+#define PMAP_VERSION "unknown"
+#endif
+
+#define PMAP_MAGIC		0x70676d70	/* "pgmp" */
+#define PMAP_ENTRY_SIZE		sizeof(unsigned long)
+
+/* Inode numbers: the root, "self", then each pid's number plus this. */
+#define PMAP_ROOT_INO		1
+#define PMAP_SELF_INO		2
+#define PMAP_PID_INO_BASE	3
+
+/* readdir positions: ".", "..", "self", then each pid's number plus this. */
+#define PMAP_SELF_POS		2
+#define PMAP_PID_POS_BASE	3
+
+/*
+ * Entries gathered in kernel memory before each copy_to_user(): bounds the
+ * memory a read uses, whatever its size.
+ */
+#define PMAP_BUF_ENTRIES	(SZ_64K / PMAP_ENTRY_SIZE)
+
+static struct proc_dir_entry *pmap_proc_dir;
+
+/* What an open file reads: fixed at open, from the opener's rights. */
+struct pmap_file {
+	struct mm_struct *mm;	/* mmgrab()bed; NULL for kernel threads */
+	bool show_pfn;		/* opener had CAP_SYS_ADMIN */
+};
+
+/*
+ * May the current task read @task's map? ptrace_may_access() is not
+ * exported, so this reproduces its PTRACE_MODE_READ_FSCREDS decision from
+ * exported pieces: the credential match, dumpability and the commoncap
+ * rule. Security modules' ptrace hooks cannot be called from a module and
+ * are not consulted (see README.md).
+ */
+static bool pmap_may_read(struct task_struct *task, struct mm_struct *mm)
+{
+	const struct cred *cred = current_cred();
+	const struct cred *tcred;
+	bool ok;
+
+	if (same_thread_group(task, current))
+		return true;
+
+	tcred = get_task_cred(task);
+	ok = (uid_eq(cred->fsuid, tcred->euid) &&
+	      uid_eq(cred->fsuid, tcred->suid) &&
+	      uid_eq(cred->fsuid, tcred->uid) &&
+	      gid_eq(cred->fsgid, tcred->egid) &&
+	      gid_eq(cred->fsgid, tcred->sgid) &&
+	      gid_eq(cred->fsgid, tcred->gid)) ||
+	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	if (ok) {
+		/* Read dumpability after the creds, as commit_creds() orders them. */
+		smp_rmb();
+		ok = get_dumpable(mm) == SUID_DUMP_USER ||
+		     ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+	}
+	if (ok)
+		ok = (cred->user_ns == tcred->user_ns &&
+		      cap_issubset(tcred->cap_permitted, cred->cap_effective)) ||
+		     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	put_cred(tcred);
+	return ok;
+}
+
+/*
+ * The target's mm, with a reference, if the current task may read it; as
+ * mm_access() does, under exec_update_lock so that an exec cannot swap the
+ * mm or the creds between the check and the result. NULL for a task without
+ * an mm (a kernel thread, or one that is exiting).
+ */
+static struct mm_struct *pmap_mm_access(struct task_struct *task)
+{
+	struct mm_struct *mm;
+	int err;
+
+	err = down_read_killable(&task->signal->exec_update_lock);
+	if (err)
+		return ERR_PTR(err);
+
+	mm = get_task_mm(task);
+	if (mm && mm != current->mm && !pmap_may_read(task, mm)) {
+		mmput(mm);
+		mm = ERR_PTR(-EACCES);
+	}
+	up_read(&task->signal->exec_update_lock);
+	return mm;
+}
+
+static int pmap_open(struct inode *inode, struct file *file)
+{
+	struct task_struct *task;
+	struct pmap_file *pf;
+	struct mm_struct *mm;
+	int ret = 0;
+
+	if (file->f_mode & FMODE_WRITE)
+		return -EACCES;
+
+	task = get_pid_task(inode->i_private, PIDTYPE_PID);
+	if (!task)
+		return -ESRCH;
+	mm = pmap_mm_access(task);
+	put_task_struct(task);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	if (!pf) {
+		ret = -ENOMEM;
+		goto out_put_mm;
+	}
+	pf->show_pfn = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	if (mm) {
+		/* Keep the mm_struct, not the memory: reads end at its exit. */
+		mmgrab(mm);
+		pf->mm = mm;
+	}
+	file->private_data = pf;
+
+out_put_mm:
+	if (mm)
+		mmput(mm);
+	return ret;
+}
+
+static int pmap_release(struct inode *inode, struct file *file)
+{
+	struct pmap_file *pf = file->private_data;
+
+	if (pf->mm)
+		mmdrop(pf->mm);
+	kfree(pf);
+	return 0;
+}
+
+/* The header entry: byte order, page shift, entry size, header size. */
+static unsigned long pmap_header(void)
+{
+	unsigned long hdr = 0;
+	u8 *b = (u8 *)&hdr;
+
+#ifdef __LITTLE_ENDIAN
+	b[0] = 1;
+#endif
+	b[1] = PAGE_SHIFT;
+	b[2] = PMAP_ENTRY_SIZE;
+	b[3] = PMAP_ENTRY_SIZE;
+	return hdr;
+}
+
+/*
+ * Fill @out with the entries of the @n virtual pages from @addr, taking the
+ * mmap lock once per page table walked. Returns how many were filled, or
+ * -EINTR on a fatal signal.
+ */
+static long pmap_fill(struct pmap_file *pf, unsigned long addr,
+		      unsigned long *out, unsigned long n)
+{
+	unsigned long done = 0;
+
+	while (done < n) {
+		if (mmap_read_lock_killable(pf->mm))
+			return -EINTR;
+		done += pmap_walk(pf->mm, addr + (done << PAGE_SHIFT),
+				  addr + (n << PAGE_SHIFT), out + done,
+				  pf->show_pfn);
+		mmap_read_unlock(pf->mm);
+		cond_resched();
+	}
+	return done;
+}
+
+/*
+ * /proc/pagemap/<pid> - an array mapping virtual pages to page frames
+ *
+ * For each page of the target's user address space the file holds one
+ * unsigned long, in the kernel's byte order: the page frame number (PFN)
+ * if the page is present in the target's page tables, or -1 if it is not.
+ * This tells precisely which pages a process maps and which frames
+ * processes share. Let E be sizeof(unsigned long):
+ *
+ *   offset 0, E bytes: a header
+ *	byte 0: 1 if the kernel is little-endian, 0 if big-endian
+ *	byte 1: PAGE_SHIFT
+ *	byte 2: E, the entry size
+ *	byte 3: E, the header size (the header fills one entry slot)
+ *	bytes 4 to E-1: zero
+ *   offset (N + 1) * E, E bytes: the entry of virtual page N, at address
+ *	N << PAGE_SHIFT
+ *
+ * Present: a normal pte, a PMD- or PUD-mapped THP or hugetlb page (the
+ * frame of that subpage), the shared zero page, a present pte in a VM_IO
+ * or VM_MIXEDMAP mapping. Not present (-1): no VMA, never touched, swapped
+ * out, migrating, device-private, and all of every VM_PFNMAP mapping, as
+ * the in-tree /proc/<pid>/pagemap reports them.
+ *
+ * Frame numbers are shown only to openers that had CAP_SYS_ADMIN in the
+ * initial user namespace; for others present pages read as 0.
+ *
+ * The file ends after the last page below the mm's task_size. A read must
+ * start on an entry boundary (else -EIO, as in the original design) and ask
+ * for whole entries (else -EINVAL); it returns every entry asked for up to
+ * the end of the file. Once the target has exited or exec'd, reads return 0,
+ * and so do reads of a kernel thread's file. Efficient readers use
+ * /proc/<pid>/maps and lseek() to skip unmapped ranges.
+ */
+static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
+			 loff_t *ppos)
+{
+	struct pmap_file *pf = file->private_data;
+	unsigned long idx, nr_idx, left, n, i, *kbuf;
+	size_t done = 0, bytes;
+	long ret = 0;
+
+	if (*ppos % PMAP_ENTRY_SIZE)
+		return -EIO;
+	if (count % PMAP_ENTRY_SIZE)
+		return -EINVAL;
+	if (!count || !pf->mm || !mmget_not_zero(pf->mm))
+		return 0;
+
+	/* Entry slots in the file: the header, then one per page. */
+	nr_idx = (pf->mm->task_size >> PAGE_SHIFT) + 1;
+	if (*ppos >= (loff_t)nr_idx * PMAP_ENTRY_SIZE)
+		goto out_put_mm;
+	idx = *ppos / PMAP_ENTRY_SIZE;
+	left = min_t(unsigned long, count / PMAP_ENTRY_SIZE, nr_idx - idx);
+
+	kbuf = kvmalloc_array(min_t(unsigned long, left, PMAP_BUF_ENTRIES),
+			      PMAP_ENTRY_SIZE, GFP_KERNEL);
+	if (!kbuf) {
+		ret = -ENOMEM;
+		goto out_put_mm;
+	}
+
+	while (left) {
+		n = min_t(unsigned long, left, PMAP_BUF_ENTRIES);
+		i = 0;
+		if (idx == 0)
+			kbuf[i++] = pmap_header();
+		if (i < n) {
+			ret = pmap_fill(pf, (idx + i - 1) << PAGE_SHIFT,
+					kbuf + i, n - i);
+			if (ret < 0)
+				break;
+		}
+
+		bytes = n * PMAP_ENTRY_SIZE;
+		bytes -= copy_to_user(ubuf + done, kbuf, bytes);
+		bytes -= bytes % PMAP_ENTRY_SIZE;
+		done += bytes;
+		idx += bytes / PMAP_ENTRY_SIZE;
+		left -= bytes / PMAP_ENTRY_SIZE;
+		if (bytes < n * PMAP_ENTRY_SIZE) {
+			ret = -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	*ppos += done;
+	kvfree(kbuf);
+out_put_mm:
+	mmput(pf->mm);
+	return done ? done : ret;
+}
+
+/* SEEK_SET and SEEK_CUR to any position that is not negative. */
+static loff_t pmap_llseek(struct file *file, loff_t offset, int whence)
+{
+	loff_t pos;
+
+	switch (whence) {
+	case SEEK_SET:
+		pos = offset;
+		break;
+	case SEEK_CUR:
+		if (check_add_overflow(file->f_pos, offset, &pos))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (pos < 0)
+		return -EINVAL;
+	file->f_pos = pos;
+	return pos;
+}
+
+static const struct file_operations pmap_file_fops = {
+	.owner		= THIS_MODULE,
+	.open		= pmap_open,
+	.release	= pmap_release,
+	.read		= pmap_read,
+	.llseek		= pmap_llseek,
+};
+
+/* The files are not for changing: no chmod, chown or truncate. */
+static int pmap_setattr(pmap_idmap_t *idmap, struct dentry *dentry,
+			struct iattr *attr)
+{
+	return -EPERM;
+}
+
+static const struct inode_operations pmap_file_iops = {
+	.setattr	= pmap_setattr,
+};
+
+/* A pid file belongs to the target's effective uid and gid. */
+static void pmap_set_owner(struct inode *inode, struct task_struct *task)
+{
+	const struct cred *cred;
+
+	rcu_read_lock();
+	cred = __task_cred(task);
+	inode->i_uid = cred->euid;
+	inode->i_gid = cred->egid;
+	rcu_read_unlock();
+}
+
+/*
+ * A cached pid dentry stays valid while its pid has a task; pid numbers are
+ * reused, so a dead one must be looked up again. The owner is refreshed,
+ * since the target may have changed its credentials.
+ */
+static int pmap_pid_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	struct inode *inode = d_inode_rcu(dentry);
+	struct task_struct *task;
+	int valid = 0;
+
+	if (!inode)
+		return 0;
+	rcu_read_lock();
+	task = pid_task(inode->i_private, PIDTYPE_PID);
+	if (task) {
+		pmap_set_owner(inode, task);
+		valid = 1;
+	}
+	rcu_read_unlock();
+	return valid;
+}
+
+static const struct dentry_operations pmap_pid_dops = {
+	.d_revalidate	= pmap_pid_revalidate,
+	.d_delete	= always_delete_dentry,
+};
+
+static struct inode *pmap_new_inode(struct super_block *sb, unsigned long ino,
+				    umode_t mode)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return NULL;
+	inode->i_ino = ino;
+	inode->i_mode = mode;
+	simple_inode_init_ts(inode);
+	return inode;
+}
+
+/* "self": a symlink to the reader's own process, in the mounter's pid ns. */
+static const char *pmap_self_get_link(struct dentry *dentry,
+				      struct inode *inode,
+				      struct delayed_call *done)
+{
+	struct pid_namespace *ns = inode->i_sb->s_fs_info;
+	pid_t tgid = task_tgid_nr_ns(current, ns);
+	char *name;
+
+	if (!tgid)
+		return ERR_PTR(-ENOENT);
+	name = kmalloc(12, dentry ? GFP_KERNEL : GFP_ATOMIC);
+	if (!name)
+		return ERR_PTR(-ECHILD);
+	snprintf(name, 12, "%d", tgid);
+	set_delayed_call(done, kfree_link, name);
+	return name;
+}
+
+static const struct inode_operations pmap_self_iops = {
+	.get_link	= pmap_self_get_link,
+};
+
+/*
+ * A pid in canonical decimal form: digits only, no sign, no leading zero.
+ * Returns 0 for a name that is not one.
+ */
+static pid_t pmap_name_to_pid(const struct qstr *name)
+{
+	unsigned int i;
+	pid_t nr = 0;
+
+	if (name->len == 0 || name->len > 10 || name->name[0] == '0')
+		return 0;
+	for (i = 0; i < name->len; i++) {
+		if (name->name[i] < '0' || name->name[i] > '9')
+			return 0;
+		if (nr > (PID_MAX_LIMIT - (name->name[i] - '0')) / 10)
+			return 0;
+		nr = nr * 10 + name->name[i] - '0';
+	}
+	return nr;
+}
+
+static struct dentry *pmap_lookup(struct inode *dir, struct dentry *dentry,
+				  unsigned int flags)
+{
+	struct pid_namespace *ns = dir->i_sb->s_fs_info;
+	struct task_struct *task;
+	struct inode *inode;
+	struct pid *pid;
+	pid_t nr;
+
+	if (dentry->d_name.len == 4 && !memcmp(dentry->d_name.name, "self", 4)) {
+		inode = pmap_new_inode(dir->i_sb, PMAP_SELF_INO,
+				       S_IFLNK | 0777);
+		if (!inode)
+			return ERR_PTR(-ENOMEM);
+		inode->i_op = &pmap_self_iops;
+		return d_splice_alias(inode, dentry);
+	}
+
+	nr = pmap_name_to_pid(&dentry->d_name);
+	if (!nr)
+		return ERR_PTR(-ENOENT);
+	rcu_read_lock();
+	pid = get_pid(find_pid_ns(nr, ns));
+	rcu_read_unlock();
+	task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task) {
+		put_pid(pid);
+		return ERR_PTR(-ENOENT);
+	}
+
+	inode = pmap_new_inode(dir->i_sb, PMAP_PID_INO_BASE + nr,
+			       S_IFREG | 0400);
+	if (!inode) {
+		put_task_struct(task);
+		put_pid(pid);
+		return ERR_PTR(-ENOMEM);
+	}
+	inode->i_op = &pmap_file_iops;
+	inode->i_fop = &pmap_file_fops;
+	inode->i_private = pid;	/* the inode's reference, put at eviction */
+	pmap_set_owner(inode, task);
+	put_task_struct(task);
+
+	d_set_d_op(dentry, &pmap_pid_dops);
+	return d_splice_alias(inode, dentry);
+}
+
+/*
+ * The first thread-group leader with a pid number of at least @nr in @ns,
+ * or 0 if there is none.
+ */
+static pid_t pmap_next_tgid(struct pid_namespace *ns, pid_t nr)
+{
+	struct pid *pid;
+
+	rcu_read_lock();
+	for (;;) {
+		pid = find_ge_pid(nr, ns);
+		if (!pid) {
+			nr = 0;
+			break;
+		}
+		nr = pid_nr_ns(pid, ns);
+		if (pid_task(pid, PIDTYPE_TGID))
+			break;
+		nr++;
+	}
+	rcu_read_unlock();
+	return nr;
+}
+
+/*
+ * Lists ".", "..", "self" and one file per thread-group leader. The task
+ * list is searched under RCU, but each name is emitted outside it: dir_emit()
+ * copies to user memory and may fault.
+ */
+static int pmap_readdir(struct file *file, struct dir_context *ctx)
+{
+	struct pid_namespace *ns = file_inode(file)->i_sb->s_fs_info;
+	char name[12];
+	pid_t nr;
+	int len;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	if (ctx->pos == PMAP_SELF_POS) {
+		if (!dir_emit(ctx, "self", 4, PMAP_SELF_INO, DT_LNK))
+			return 0;
+		ctx->pos++;
+	}
+	for (;;) {
+		if (ctx->pos - PMAP_PID_POS_BASE >= PID_MAX_LIMIT)
+			break;
+		nr = pmap_next_tgid(ns, ctx->pos - PMAP_PID_POS_BASE);
+		if (!nr)
+			break;
+		ctx->pos = nr + PMAP_PID_POS_BASE;
+		len = snprintf(name, sizeof(name), "%d", nr);
+		if (!dir_emit(ctx, name, len, PMAP_PID_INO_BASE + nr, DT_REG))
+			return 0;
+		ctx->pos++;
+	}
+	return 0;
+}
+
+static const struct file_operations pmap_dir_fops = {
+	.read		= generic_read_dir,
+	.iterate_shared	= pmap_readdir,
+	.llseek		= generic_file_llseek,
+};
+
+static const struct inode_operations pmap_dir_iops = {
+	.lookup		= pmap_lookup,
+};
+
+static void pmap_evict_inode(struct inode *inode)
+{
+	clear_inode(inode);
+	if (S_ISREG(inode->i_mode))
+		put_pid(inode->i_private);
+}
+
+static const struct super_operations pmap_sops = {
+	.statfs		= simple_statfs,
+	.drop_inode	= generic_delete_inode,
+	.evict_inode	= pmap_evict_inode,
+};
+
+static int pmap_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct inode *root;
+
+	/* Pids are looked up in the pid namespace of whoever mounts. */
+	sb->s_fs_info = get_pid_ns(task_active_pid_ns(current));
+	sb->s_magic = PMAP_MAGIC;
+	sb->s_op = &pmap_sops;
+	sb->s_time_gran = 1;
+	/* stat() shows a block size of one page: stdio then reads pages. */
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+
+	root = pmap_new_inode(sb, PMAP_ROOT_INO, S_IFDIR | 0555);
+	if (!root)
+		return -ENOMEM;
+	root->i_op = &pmap_dir_iops;
+	root->i_fop = &pmap_dir_fops;
+	set_nlink(root, 2);
+	sb->s_root = d_make_root(root);
+	return sb->s_root ? 0 : -ENOMEM;
+}
+
+static int pmap_get_tree(struct fs_context *fc)
+{
+	return get_tree_nodev(fc, pmap_fill_super);
+}
+
+static const struct fs_context_operations pmap_context_ops = {
+	.get_tree	= pmap_get_tree,
+};
+
+static int pmap_init_fs_context(struct fs_context *fc)
+{
+	fc->ops = &pmap_context_ops;
+	return 0;
+}
+
+static void pmap_kill_sb(struct super_block *sb)
+{
+	struct pid_namespace *ns = sb->s_fs_info;
+
+	kill_anon_super(sb);
+	if (ns)
+		put_pid_ns(ns);
+}
+
+static struct file_system_type pmap_fs_type = {
+	.owner			= THIS_MODULE,
+	.name			= "pagemap",
+	.init_fs_context	= pmap_init_fs_context,
+	.kill_sb		= pmap_kill_sb,
+};
+
+static int __init pmap_init(void)
+{
+	int ret;
+
+	/* An empty /proc/pagemap to mount on, as nfsd has /proc/fs/nfsd. */
+	pmap_proc_dir = proc_create_mount_point("pagemap");
+	if (!pmap_proc_dir)
+		return -ENOMEM;
+
+	ret = register_filesystem(&pmap_fs_type);
+	if (ret)
+		goto out_remove_proc;
+	pr_info("version %s loaded\n", PMAP_VERSION);
+	return 0;
+
+out_remove_proc:
+	proc_remove(pmap_proc_dir);
+	return ret;
+}
+
+static void __exit pmap_exit(void)
+{
+	unregister_filesystem(&pmap_fs_type);
+	proc_remove(pmap_proc_dir);
+}
+
+module_init(pmap_init);
+module_exit(pmap_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The pagemap developers");
+MODULE_DESCRIPTION("Per-process maps of virtual pages to physical frames, at /proc/pagemap");
+MODULE_VERSION(PMAP_VERSION);
+MODULE_ALIAS_FS("pagemap");

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page-table walk behind /proc/pagemap/<pid>.
+ *
+ * walk_page_range() is not exported to modules, so this walks pgd, p4d,
+ * pud, pmd and pte itself, with the target's mmap lock held for reading:
+ *
+ *  - Within a VMA, the pgd, p4d, pud and pmd tables cannot be freed while
+ *    the mmap lock is held, so those levels are read in place.
+ *  - A pte table can be freed under the mmap read lock (since 6.5 khugepaged
+ *    retracts the tables of file mappings without it), but only after an RCU
+ *    grace period. So the pmd is read and the table it points to is walked
+ *    inside one RCU read-side section, as __pte_offset_map() does; the pmd
+ *    is then read again, and if it changed the table is walked again, so the
+ *    entries come from the table the pmd pointed to.
+ *  - No page-table lock is taken: the map is a snapshot, and a page that
+ *    changes during the read may show its old or its new state.
+ *
+ * A call walks at most one pte table, so that the caller drops the mmap lock
+ * at least once per table; ranges without tables (holes between VMAs,
+ * VM_PFNMAP mappings, empty upper-level entries, huge leaves) are filled
+ * without walking.
+ */
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/string.h>
+
+#include "pagemap_compat.h"
+#include "pagemap_walk.h"
+
+struct pmap_walk_state {
+	unsigned long *out;	/* next entry to fill */
+	bool show_pfn;		/* else present pages read as 0 */
+	bool walked_table;	/* a pte table was walked: stop */
+};
+
+/* Entries for [addr, end) that map nothing. */
+static void pmap_fill_none(struct pmap_walk_state *st, unsigned long addr,
+			   unsigned long end)
+{
+	unsigned long n = (end - addr) >> PAGE_SHIFT;
+
+	memset(st->out, 0xff, n * sizeof(*st->out));
+	st->out += n;
+}
+
+/*
+ * Entries for [addr, end) inside a huge leaf (THP or hugetlb) that maps
+ * frames from @pfn onwards at @base.
+ */
+static void pmap_fill_leaf(struct pmap_walk_state *st, unsigned long pfn,
+			   unsigned long base, unsigned long addr,
+			   unsigned long end)
+{
+	unsigned long n = (end - addr) >> PAGE_SHIFT;
+	unsigned long *out = st->out;
+	unsigned long i;
+
+	st->out += n;
+	if (!st->show_pfn) {
+		memset(out, 0, n * sizeof(*out));
+		return;
+	}
+	pfn += (addr - base) >> PAGE_SHIFT;
+	for (i = 0; i < n; i++)
+		out[i] = pfn + i;
+}
+
+static void pmap_pte_range(struct pmap_walk_state *st, pmd_t *pmdval,
+			   unsigned long addr, unsigned long end)
+{
+	pte_t *table = pmap_pte_map(pmdval, addr);
+	unsigned long n = (end - addr) >> PAGE_SHIFT;
+	unsigned long *out = st->out;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		pte_t pte = ptep_get_lockless(table + i);
+
+		if (!pte_present(pte))
+			out[i] = PMAP_NONE;
+		else
+			out[i] = st->show_pfn ? pte_pfn(pte) : 0;
+	}
+	pmap_pte_unmap(table);
+	st->out += n;
+}
+
+static pmd_t pmap_read_pmd(pmd_t *pmdp)
+{
+	unsigned long flags;
+	pmd_t pmd;
+
+	pmap_pmd_read_begin(flags);
+	pmd = pmdp_get_lockless(pmdp);
+	pmap_pmd_read_end(flags);
+	return pmd;
+}
+
+/* How often a pte table is walked again when its pmd changed meanwhile. */
+#define PMAP_PMD_RETRIES	3
+
+/* One pmd entry, [addr, end) within it. */
+static void pmap_pmd_entry(struct pmap_walk_state *st, pmd_t *pmdp,
+			   unsigned long addr, unsigned long end)
+{
+	unsigned long *start = st->out;
+	int tries = 0;
+	pmd_t pmd;
+
+again:
+	st->out = start;
+	rcu_read_lock();
+	pmd = pmap_read_pmd(pmdp);
+	if (pmd_none(pmd) || !pmd_present(pmd)) {
+		/* empty, or a swap or migration entry */
+		pmap_fill_none(st, addr, end);
+	} else if (pmd_leaf(pmd)) {
+		pmap_fill_leaf(st, pmd_pfn(pmd), addr & PMD_MASK, addr, end);
+	} else if (pmd_bad(pmd)) {
+		pmap_fill_none(st, addr, end);
+	} else {
+		pmap_pte_range(st, &pmd, addr, end);
+		st->walked_table = true;
+		if (!pmd_same(pmd, pmap_read_pmd(pmdp)) &&
+		    ++tries < PMAP_PMD_RETRIES) {
+			rcu_read_unlock();
+			goto again;
+		}
+	}
+	rcu_read_unlock();
+}
+
+static unsigned long pmap_pmd_range(struct pmap_walk_state *st, pud_t *pudp,
+				    unsigned long addr, unsigned long end)
+{
+	pmd_t *pmdp = pmd_offset(pudp, addr);
+	unsigned long next;
+
+	do {
+		next = pmd_addr_end(addr, end);
+		pmap_pmd_entry(st, pmdp, addr, next);
+		if (st->walked_table)
+			return next;
+	} while (pmdp++, addr = next, addr != end);
+	return end;
+}
+
+static unsigned long pmap_pud_range(struct pmap_walk_state *st, p4d_t *p4dp,
+				    unsigned long addr, unsigned long end)
+{
+	pud_t *pudp = pud_offset(p4dp, addr);
+	unsigned long next;
+
+	do {
+		pud_t pud = READ_ONCE(*pudp);
+
+		next = pud_addr_end(addr, end);
+		if (pud_none(pud)) {
+			pmap_fill_none(st, addr, next);
+		} else if (pud_leaf(pud)) {
+			if (pud_present(pud))
+				pmap_fill_leaf(st, pud_pfn(pud), addr & PUD_MASK,
+					       addr, next);
+			else
+				pmap_fill_none(st, addr, next);
+		} else if (pud_bad(pud)) {
+			pmap_fill_none(st, addr, next);
+		} else {
+			next = pmap_pmd_range(st, pudp, addr, next);
+			if (st->walked_table)
+				return next;
+		}
+	} while (pudp++, addr = next, addr != end);
+	return end;
+}
+
+static unsigned long pmap_p4d_range(struct pmap_walk_state *st, pgd_t *pgdp,
+				    unsigned long addr, unsigned long end)
+{
+	p4d_t *p4dp = p4d_offset(pgdp, addr);
+	unsigned long next;
+
+	do {
+		p4d_t p4d = READ_ONCE(*p4dp);
+
+		next = p4d_addr_end(addr, end);
+		if (p4d_none(p4d) || p4d_bad(p4d)) {
+			pmap_fill_none(st, addr, next);
+		} else {
+			next = pmap_pud_range(st, p4dp, addr, next);
+			if (st->walked_table)
+				return next;
+		}
+	} while (p4dp++, addr = next, addr != end);
+	return end;
+}
+
+static unsigned long pmap_pgd_range(struct pmap_walk_state *st,
+				    struct mm_struct *mm, unsigned long addr,
+				    unsigned long end)
+{
+	pgd_t *pgdp = pgd_offset(mm, addr);
+	unsigned long next;
+
+	do {
+		pgd_t pgd = READ_ONCE(*pgdp);
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(pgd) || pgd_bad(pgd)) {
+			pmap_fill_none(st, addr, next);
+		} else {
+			next = pmap_p4d_range(st, pgdp, addr, next);
+			if (st->walked_table)
+				return next;
+		}
+	} while (pgdp++, addr = next, addr != end);
+	return end;
+}
+
+/**
+ * pmap_walk - fill map entries for a range of virtual pages
+ * @mm: the address space, its mmap lock held for reading
+ * @addr: the first page, page aligned
+ * @end: the end of the range, page aligned, above @addr
+ * @out: room for (@end - @addr) >> PAGE_SHIFT entries
+ * @show_pfn: report frame numbers; otherwise present pages read as 0
+ *
+ * Stops early, at the end of a pmd's range, once it has walked one pte
+ * table, so that the caller can drop the mmap lock.
+ *
+ * Return: the number of entries filled, at least one.
+ */
+unsigned long pmap_walk(struct mm_struct *mm, unsigned long addr,
+			unsigned long end, unsigned long *out, bool show_pfn)
+{
+	struct pmap_walk_state st = { .out = out, .show_pfn = show_pfn };
+	struct vm_area_struct *vma;
+	unsigned long next;
+
+	while (addr < end && !st.walked_table) {
+		vma = find_vma(mm, addr);
+		if (!vma || addr < vma->vm_start) {
+			/* a hole up to the next mapping */
+			next = vma ? min(vma->vm_start, end) : end;
+			pmap_fill_none(&st, addr, next);
+		} else if (vma->vm_flags & VM_PFNMAP) {
+			/* raw frames without struct pages: not reported */
+			next = min(vma->vm_end, end);
+			pmap_fill_none(&st, addr, next);
+		} else {
+			next = pmap_pgd_range(&st, mm, addr,
+					      min(vma->vm_end, end));
+		}
+		addr = next;
+	}
+	return st.out - out;
+}

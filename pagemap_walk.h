@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The page-table walk behind /proc/pagemap/<pid>: turns a range of a
+ * process's virtual pages into entries of the map format.
+ */
+#ifndef _PAGEMAP_WALK_H
+#define _PAGEMAP_WALK_H
+
+#include <linux/mm_types.h>
+#include <linux/types.h>
+
+/* The entry of a page that is not present. */
+#define PMAP_NONE	(~0UL)
+
+unsigned long pmap_walk(struct mm_struct *mm, unsigned long addr,
+			unsigned long end, unsigned long *out, bool show_pfn);
+
+#endif /* _PAGEMAP_WALK_H */
