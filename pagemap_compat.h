@@ -3,7 +3,8 @@
  * Every difference between the kernels this module builds for lives here.
  * The rest of the code is written against the newest supported kernel; on
  * older ones this header supplies the helpers they lack. Checks are feature
- * tests or ">=" version comparisons.
+ * tests or version comparisons. (checkpatch's LINUX_VERSION_CODE warnings
+ * do not apply to this header: selecting by version is its job.)
  */
 #ifndef _PAGEMAP_COMPAT_H
 #define _PAGEMAP_COMPAT_H
@@ -79,16 +80,20 @@ static inline void pmap_pte_unmap(pte_t *pte)
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
 static inline struct timespec64 simple_inode_init_ts(struct inode *inode)
 {
-	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
-	return inode->i_atime;
+	struct timespec64 now = current_time(inode);
+
+	inode->i_atime = now;
+	inode->i_mtime = now;
+	inode->i_ctime = now;
+	return now;
 }
 #endif
 
 /* inode_operations.setattr() takes a struct mnt_idmap since 6.3. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-typedef struct mnt_idmap pmap_idmap_t;
+#define pmap_idmap mnt_idmap
 #else
-typedef struct user_namespace pmap_idmap_t;
+#define pmap_idmap user_namespace
 #endif
 
 #endif /* _PAGEMAP_COMPAT_H */

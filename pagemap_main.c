@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pagemap - per-process maps of virtual pages to page frames, in the format
- * of the original 2007 /proc/pid/pagemap design, as a filesystem mounted at
- * /proc/pagemap:
- *
- *	insmod pagemap.ko
- *	mount -t pagemap pagemap /proc/pagemap
- *	dd if=/proc/pagemap/self bs=8 count=1 | hexdump -C
+ * of the original 2007 /proc/pid/pagemap design, as a filesystem of type
+ * "pagemap" mounted at /proc/pagemap (README.md shows how).
  *
  * This file holds the module init and exit, the filesystem (one file per
  * process, looked up and listed in the mounter's pid namespace, plus "self")
@@ -342,7 +338,7 @@ static const struct file_operations pmap_file_fops = {
 };
 
 /* The files are not for changing: no chmod, chown or truncate. */
-static int pmap_setattr(pmap_idmap_t *idmap, struct dentry *dentry,
+static int pmap_setattr(struct pmap_idmap *idmap, struct dentry *dentry,
 			struct iattr *attr)
 {
 	return -EPERM;

@@ -21,7 +21,7 @@
 #define _PAGEMAP_FORMAT_H
 
 #include <stddef.h>
-#include <stdint.h>
+#include <linux/types.h>
 
 /* Where the module's filesystem is mounted by convention. */
 #define PMAP_MOUNT		"/proc/pagemap"
@@ -34,7 +34,7 @@
 #define PMAP_HDR_HEADER_SIZE	3
 
 /* A decoded entry that is not present, whatever the entry size. */
-#define PMAP_NOT_PRESENT	UINT64_MAX
+#define PMAP_NOT_PRESENT	(~(__u64)0)
 
 struct pmap_header {
 	int little_endian;
@@ -71,8 +71,8 @@ static inline int pmap_parse_header(const unsigned char *b, size_t len,
 }
 
 /* Byte offset of the entry for virtual page number @vpn. */
-static inline uint64_t pmap_entry_offset(const struct pmap_header *h,
-					 uint64_t vpn)
+static inline __u64 pmap_entry_offset(const struct pmap_header *h,
+				      __u64 vpn)
 {
 	return h->header_size + vpn * h->entry_size;
 }
@@ -81,10 +81,10 @@ static inline uint64_t pmap_entry_offset(const struct pmap_header *h,
  * Decode one entry at @p: the frame number, or PMAP_NOT_PRESENT for an
  * entry of all ones.
  */
-static inline uint64_t pmap_entry(const struct pmap_header *h,
-				  const unsigned char *p)
+static inline __u64 pmap_entry(const struct pmap_header *h,
+			       const unsigned char *p)
 {
-	uint64_t v = 0;
+	__u64 v = 0;
 	unsigned int i;
 
 	for (i = 0; i < h->entry_size; i++) {
@@ -92,7 +92,7 @@ static inline uint64_t pmap_entry(const struct pmap_header *h,
 
 		v = (v << 8) | p[byte];
 	}
-	if (h->entry_size < 8 && v == (UINT64_C(1) << (8 * h->entry_size)) - 1)
+	if (h->entry_size < 8 && v == ((__u64)1 << (8 * h->entry_size)) - 1)
 		return PMAP_NOT_PRESENT;
 	return v;
 }
