@@ -12,6 +12,10 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# Installs into /lib/modules/<release>/updates (kbuild's INSTALL_MOD_DIR).
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
 		rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
@@ -33,6 +37,14 @@ check:
 demo:
 	scripts/demo.sh
 
+# Module versus in-tree pagemap read speed, in QEMU per kernel.
+bench:
+	scripts/bench.sh
+
+# Kernel coding style of every C file (checkpatch --strict).
+checkpatch:
+	scripts/checkpatch.sh
+
 help:
 	@echo 'Targets:'
 	@echo '  modules (default)  build pagemap.ko against KDIR'
@@ -40,10 +52,13 @@ help:
 	@echo '  selftests          build the static selftests into build/selftests'
 	@echo '  check              build and run every test, in QEMU per kernel'
 	@echo '  demo               boot a VM, load the module, show a page map'
+	@echo '  install            install pagemap.ko for KDIR (modules_install)'
+	@echo '  bench              benchmark against /proc/<pid>/pagemap in QEMU'
+	@echo '  checkpatch         checkpatch --strict on every C file'
 	@echo '  clean              remove build outputs'
 	@echo 'Variables:'
 	@echo '  KDIR=$(KDIR)'
 	@echo '  ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)'
 	@echo '  PMAP_VERSION=$(PMAP_VERSION)'
 
-.PHONY: all modules clean tool selftests check demo help
+.PHONY: all modules install clean tool selftests check demo bench checkpatch help
