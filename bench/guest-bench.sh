@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest side of `make bench`: runs in the test VM (busybox sh) with the
+# module loaded and mounted at /proc/pagemap, as a /tests job. Prints the
+# kernel and the VM, then the benchmark's TAP and RESULT lines.
+# Arguments for pagemap_bench come from pmap.bench= on the kernel command
+# line (commas for spaces), e.g. pmap.bench=-q or pmap.bench=-r,3.
+set -eu
+here=$(dirname "$0")
+args=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^pmap\.bench=//p' | tail -n 1 |
+	tr ',' ' ')
+echo "# bench: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus," \
+	"$(sed -n 's/^MemTotal: *//p' /proc/meminfo) memory," \
+	"thp $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+echo "# bench: module $(cat /sys/module/pagemap/version 2>/dev/null || echo '?')," \
+	"args: ${args:-none}"
+# shellcheck disable=SC2086 # args is a list of options
+exec "$here/pagemap_bench" $args
