@@ -1,0 +1,1943 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagemap: which pages a process maps, and which it shares with others.
+ *
+ * Reads the page maps of the pagemap module (/proc/pagemap/<pid>, format
+ * described in include/pagemap_format.h) or the kernel's own
+ * /proc/<pid>/pagemap, through one reader interface, and only over the
+ * ranges /proc/<pid>/maps lists. See pagemap.1 for the subcommands.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+
+#include "pagemap_format.h"
+
+#ifndef PMAP_VERSION
+#define PMAP_VERSION "unknown"
+#endif
+
+/* Exit codes, documented in pagemap.1. */
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+/* Entries per pread: 512 KiB of 8-byte entries. */
+#define BATCH		65536
+
+/* The kernel's own /proc/<pid>/pagemap (admin-guide/mm/pagemap.rst). */
+#define KPM_PRESENT	(UINT64_C(1) << 63)
+#define KPM_PFN_MASK	((UINT64_C(1) << 55) - 1)
+
+#define HUGETLBFS_MAGIC_NR	0x958458f6
+
+/* Smaps' fixed point for Pss, so that our rounding is the kernel's. */
+#define PSS_SHIFT	12
+
+enum pm_source { SRC_AUTO, SRC_MODULE, SRC_KERNEL };
+
+static const char *const source_names[] = { "auto", "module", "kernel" };
+
+static struct {
+	bool json;
+	bool no_frames;
+	enum pm_source source;
+	const char *file;
+} opt;
+
+static void pm_err(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void pm_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("pagemap: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p) {
+		pm_err("out of memory");
+		exit(EXIT_FAIL);
+	}
+	return p;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p) {
+		pm_err("out of memory");
+		exit(EXIT_FAIL);
+	}
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p) {
+		pm_err("out of memory");
+		exit(EXIT_FAIL);
+	}
+	return p;
+}
+
+/* Grow *p (of *cap elements of @size) to hold at least @need elements. */
+static void grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	void **p = pp;
+
+	if (need <= *cap)
+		return;
+	*cap = *cap ? *cap * 2 : 64;
+	if (*cap < need)
+		*cap = need;
+	*p = xrealloc(*p, *cap * size);
+}
+
+/* "4K", "1.5M", "12M", "3.2G": a size in KiB for people. */
+static const char *human_kb(uint64_t kb, char *buf, size_t len)
+{
+	static const char units[] = "KMGTP";
+	double v = kb;
+	unsigned int u = 0;
+
+	if (kb < 1024) {
+		snprintf(buf, len, "%" PRIu64 "K", kb);
+		return buf;
+	}
+	while (v >= 1024 && u < sizeof(units) - 2) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+	return buf;
+}
+
+/* A JSON string: quotes, backslashes and every byte outside printable ASCII escaped. */
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- aligned tables ---------------------------------------------------- */
+
+struct table {
+	size_t ncols;
+	const char *const *heads;
+	const char *align;	/* 'l' or 'r' per column; the last is never padded */
+	char **cells;		/* nrows * ncols */
+	char **extra;		/* a line printed under each row, or NULL */
+	size_t nrows, cap, xcap;
+};
+
+static void table_row(struct table *t, char *extra, ...)
+{
+	va_list ap;
+	size_t i;
+
+	grow(&t->cells, &t->cap, (t->nrows + 1) * t->ncols, sizeof(char *));
+	grow(&t->extra, &t->xcap, t->nrows + 1, sizeof(char *));
+	va_start(ap, extra);
+	for (i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * t->ncols + i] = xstrdup(va_arg(ap, const char *));
+	va_end(ap);
+	t->extra[t->nrows++] = extra;
+}
+
+static void table_print(struct table *t)
+{
+	size_t *w = xcalloc(t->ncols, sizeof(*w));
+	size_t r, c;
+
+	for (c = 0; c < t->ncols; c++)
+		w[c] = strlen(t->heads[c]);
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++)
+			if (strlen(t->cells[r * t->ncols + c]) > w[c])
+				w[c] = strlen(t->cells[r * t->ncols + c]);
+	for (r = 0; r <= t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = r ? t->cells[(r - 1) * t->ncols + c] :
+					    t->heads[c];
+			bool last = c + 1 == t->ncols;
+
+			if (t->align[c] == 'r')
+				printf("%*s", (int)w[c], s);
+			else
+				printf("%-*s", last ? 0 : (int)w[c], s);
+			fputs(last ? "\n" : "  ", stdout);
+		}
+		if (r && t->extra[r - 1])
+			fputs(t->extra[r - 1], stdout);
+	}
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++)
+			free(t->cells[r * t->ncols + c]);
+		free(t->extra[r]);
+	}
+	free(t->cells);
+	free(t->extra);
+	free(w);
+	t->cells = NULL;
+	t->extra = NULL;
+	t->nrows = t->cap = t->xcap = 0;
+}
+
+/* ---- processes: pids, comm, maps ---------------------------------------- */
+
+struct vma {
+	uint64_t start, end, offset, inode;
+	unsigned int major, minor;
+	char perms[5];
+	char *name;
+	bool hugetlb;
+};
+
+struct proc {
+	pid_t pid;
+	char comm[64];
+	struct vma *vmas;
+	size_t nr_vmas;
+};
+
+/* Reads a whole /proc file. Returns 0 or -errno. */
+static int slurp(const char *path, char **out, size_t *outlen)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		grow(&buf, &cap, len + 65536, 1);
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			int e = -errno;
+
+			close(fd);
+			free(buf);
+			return e;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = 0;
+	*out = buf;
+	if (outlen)
+		*outlen = len;
+	return 0;
+}
+
+/* A pid from the command line: digits only, or "self". */
+static int parse_pid(const char *s, pid_t *pid)
+{
+	unsigned long v;
+	char *end;
+
+	if (!strcmp(s, "self")) {
+		*pid = getpid();
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s))
+		goto bad;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0 || v > INT_MAX)
+		goto bad;
+	*pid = v;
+	return 0;
+bad:
+	pm_err("'%s' is not a pid", s);
+	return -1;
+}
+
+static const char *why(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "no such process";
+	case ESRCH:
+		return "the process has exited";
+	case ENODEV:
+		return "no page map: the pagemap module is not mounted at " PMAP_MOUNT;
+	case EACCES:
+	case EPERM:
+		return "permission denied (reading another user's process needs root or CAP_SYS_PTRACE)";
+	case EPROTO:
+		return "the page map has a header this tool does not understand";
+	default:
+		return strerror(err);
+	}
+}
+
+/* 1 if the process is a zombie (or dead), 0 if alive, -errno if unknown. */
+static int proc_exited(pid_t pid)
+{
+	char path[64], *buf, *p;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	ret = slurp(path, &buf, NULL);
+	if (ret)
+		return ret == -ENOENT || ret == -ESRCH ? 1 : ret;
+	p = strrchr(buf, ')');
+	ret = p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	free(buf);
+	return ret;
+}
+
+static void proc_comm(pid_t pid, char *comm, size_t len)
+{
+	char path[64], *buf;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (slurp(path, &buf, &n)) {
+		snprintf(comm, len, "?");
+		return;
+	}
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	snprintf(comm, len, "%s", buf);
+	free(buf);
+}
+
+static void proc_free(struct proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_vmas; i++)
+		free(p->vmas[i].name);
+	free(p->vmas);
+	p->vmas = NULL;
+	p->nr_vmas = 0;
+}
+
+static bool hugetlbfs_dev_mounted(unsigned int major, unsigned int minor)
+{
+	static struct { unsigned int major, minor; } *devs;
+	static size_t ndevs, cap;
+	static bool loaded;
+	size_t i;
+
+	if (!loaded) {
+		char *buf, *line, *save;
+
+		loaded = true;
+		if (!slurp("/proc/self/mountinfo", &buf, NULL)) {
+			for (line = strtok_r(buf, "\n", &save); line;
+			     line = strtok_r(NULL, "\n", &save)) {
+				unsigned int ma, mi;
+				char *sep = strstr(line, " - ");
+
+				if (!sep || strncmp(sep + 3, "hugetlbfs ", 10) ||
+				    sscanf(line, "%*u %*u %u:%u", &ma, &mi) != 2)
+					continue;
+				grow(&devs, &cap, ndevs + 1, sizeof(*devs));
+				devs[ndevs].major = ma;
+				devs[ndevs++].minor = mi;
+			}
+			free(buf);
+		}
+	}
+	for (i = 0; i < ndevs; i++)
+		if (devs[i].major == major && devs[i].minor == minor)
+			return true;
+	return false;
+}
+
+/*
+ * Whether a mapping is hugetlb: smaps leaves hugetlb out of Rss and Pss, and
+ * so do we. The device number of a file mapping names one superblock; ask the
+ * filesystem's magic through /proc/<pid>/map_files once per device, else
+ * fall back to the hugetlbfs mounts and the name of MAP_HUGETLB mappings.
+ */
+static bool vma_hugetlb(pid_t pid, const struct vma *v)
+{
+	static struct { unsigned int major, minor; bool huge; } *cache;
+	static size_t ncache, cap;
+	char path[96];
+	struct statfs sfs;
+	size_t i;
+
+	if (!v->major && !v->minor && !v->inode)
+		return false;
+	for (i = 0; i < ncache; i++)
+		if (cache[i].major == v->major && cache[i].minor == v->minor)
+			return cache[i].huge;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+		 pid, v->start, v->end);
+	if (!statfs(path, &sfs)) {
+		grow(&cache, &cap, ncache + 1, sizeof(*cache));
+		cache[ncache].major = v->major;
+		cache[ncache].minor = v->minor;
+		cache[ncache].huge = (uint32_t)sfs.f_type == HUGETLBFS_MAGIC_NR;
+		return cache[ncache++].huge;
+	}
+	return strstr(v->name, "anon_hugepage") ||
+	       hugetlbfs_dev_mounted(v->major, v->minor);
+}
+
+/* Reads /proc/<pid>/maps into p->vmas. Returns 0 or -errno. */
+static int proc_read_maps(struct proc *p)
+{
+	char path[64], *buf, *line, *save;
+	size_t cap = 0;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
+	ret = slurp(path, &buf, NULL);
+	if (ret)
+		return ret;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct vma v = { 0 };
+		int n = 0;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
+			   &v.start, &v.end, v.perms, &v.offset, &v.major,
+			   &v.minor, &v.inode, &n) < 7 || !n)
+			continue;
+		v.name = xstrdup(line + n);
+		v.hugetlb = vma_hugetlb(p->pid, &v);
+		grow(&p->vmas, &cap, p->nr_vmas + 1, sizeof(v));
+		p->vmas[p->nr_vmas++] = v;
+	}
+	free(buf);
+	return 0;
+}
+
+/* ---- the reader: one interface, two formats ----------------------------- */
+
+struct reader;
+
+struct backend {
+	const char *name;
+	void (*decode)(const struct reader *r, const unsigned char *raw,
+		       size_t n, uint64_t *out);
+};
+
+struct reader {
+	const struct backend *be;
+	int fd;
+	bool empty;		/* no address space: kernel thread or exited */
+	struct pmap_header hdr;	/* the kernel backend describes its own format */
+	unsigned char *raw;
+};
+
+/* The module's format, whatever machine wrote it: the header says how. */
+static void module_decode(const struct reader *r, const unsigned char *raw,
+			  size_t n, uint64_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = pmap_entry(&r->hdr, raw + i * r->hdr.entry_size);
+}
+
+/* The in-tree format: native 64-bit entries, bit 63 present, bits 0-54 PFN. */
+static void kernel_decode(const struct reader *r, const unsigned char *raw,
+			  size_t n, uint64_t *out)
+{
+	size_t i;
+	uint64_t v;
+
+	(void)r;
+	for (i = 0; i < n; i++) {
+		memcpy(&v, raw + i * 8, 8);
+		out[i] = v & KPM_PRESENT ? v & KPM_PFN_MASK : PMAP_NOT_PRESENT;
+	}
+}
+
+static const struct backend module_backend = { "module", module_decode };
+static const struct backend kernel_backend = { "kernel", kernel_decode };
+
+static unsigned int host_page_shift(void)
+{
+	long sz = sysconf(_SC_PAGESIZE);
+	unsigned int s = 0;
+
+	while ((1L << s) < sz)
+		s++;
+	return s;
+}
+
+static enum pm_source resolve_source(pid_t pid)
+{
+	char path[64];
+
+	if (opt.source != SRC_AUTO)
+		return opt.source;
+	snprintf(path, sizeof(path), PMAP_MOUNT "/%d", pid);
+	return access(path, F_OK) ? SRC_KERNEL : SRC_MODULE;
+}
+
+static int reader_open_module(struct reader *r, const char *path)
+{
+	unsigned char b[8];
+	ssize_t n;
+
+	r->be = &module_backend;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return -errno;
+	/* 8 bytes are a whole number of entries for E = 4 and E = 8. */
+	n = pread(r->fd, b, sizeof(b), 0);
+	if (n < 0)
+		return -errno;
+	if (!n) {
+		r->empty = true;
+		return 0;
+	}
+	if (pmap_parse_header(b, n, &r->hdr))
+		return -EPROTO;
+	r->raw = xcalloc(BATCH, r->hdr.entry_size);
+	return 0;
+}
+
+static int reader_open_kernel(struct reader *r, const char *path)
+{
+	int one = 1;
+
+	r->be = &kernel_backend;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return -errno;
+	r->hdr.little_endian = *(char *)&one;
+	r->hdr.page_shift = host_page_shift();
+	r->hdr.entry_size = 8;
+	r->hdr.header_size = 0;
+	r->raw = xcalloc(BATCH, 8);
+	return 0;
+}
+
+static void reader_close(struct reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->raw);
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+static int reader_open_pid(struct reader *r, pid_t pid)
+{
+	char path[64];
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	if (resolve_source(pid) == SRC_MODULE) {
+		snprintf(path, sizeof(path), PMAP_MOUNT "/%d", pid);
+		ret = reader_open_module(r, path);
+		if (ret == -ENOENT && access(PMAP_MOUNT "/self", F_OK))
+			ret = -ENODEV;
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+		ret = reader_open_kernel(r, path);
+	}
+	if (ret)
+		reader_close(r);
+	return ret;
+}
+
+/*
+ * Decodes the entries of virtual pages [vpn, vpn + n) into out (n <= BATCH).
+ * Returns how many were read (fewer at the end of the map), or -errno.
+ */
+static ssize_t reader_read(struct reader *r, uint64_t vpn, size_t n,
+			   uint64_t *out)
+{
+	size_t es = r->hdr.entry_size, done = 0;
+	uint64_t off = pmap_entry_offset(&r->hdr, vpn);
+	ssize_t got;
+
+	if (r->empty)
+		return 0;
+	while (done < n * es) {
+		got = pread(r->fd, r->raw + done, n * es - done, off + done);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!got)
+			break;
+		done += got;
+	}
+	r->be->decode(r, r->raw, done / es, out);
+	return done / es;
+}
+
+/*
+ * Calls fn for each batch of entries of each mapping of p. A read that ends
+ * early means the address space is gone (exited, exec'd: -ESRCH), unless the
+ * mapping lies past the end of the map (x86's [vsyscall] above TASK_SIZE),
+ * whose entries are then reported as not present.
+ */
+typedef void (*batch_fn)(void *arg, size_t vi, uint64_t vpn,
+			 const uint64_t *e, size_t n);
+
+static int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
+		     batch_fn fn, void *arg)
+{
+	unsigned int shift = r->hdr.page_shift;
+	bool eof = false;
+	size_t vi;
+
+	for (vi = 0; vi < p->nr_vmas; vi++) {
+		uint64_t vpn = p->vmas[vi].start >> shift;
+		uint64_t end = (p->vmas[vi].end + (1ULL << shift) - 1) >> shift;
+
+		while (vpn < end) {
+			size_t n = end - vpn < BATCH ? end - vpn : BATCH;
+			ssize_t got = eof ? 0 : reader_read(r, vpn, n, buf);
+			size_t i;
+
+			if (got < 0)
+				return got;
+			if ((size_t)got < n) {
+				eof = true;
+				for (i = got; i < n; i++)
+					buf[i] = PMAP_NOT_PRESENT;
+			}
+			fn(arg, vi, vpn, buf, n);
+			vpn += n;
+		}
+	}
+	if (eof && proc_exited(p->pid))
+		return -ESRCH;
+	return 0;
+}
+
+/*
+ * Opens a process: comm, maps, page map. Returns 0 or -errno; a kernel
+ * thread comes back with no mappings.
+ */
+static int proc_open(struct proc *p, pid_t pid, struct reader *r)
+{
+	int ret, gone;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	proc_comm(pid, p->comm, sizeof(p->comm));
+	ret = proc_read_maps(p);
+	if (!ret)
+		ret = reader_open_pid(r, pid);
+	/* Some kernels refuse to open the page map of a kernel thread. */
+	if (ret == -ESRCH && !p->nr_vmas && !proc_exited(pid)) {
+		r->empty = true;
+		return 0;
+	}
+	if (ret) {
+		proc_free(p);
+		return ret;
+	}
+	if (!p->nr_vmas) {
+		gone = proc_exited(pid);
+		if (gone) {
+			reader_close(r);
+			return gone > 0 ? -ESRCH : gone;
+		}
+	}
+	return 0;
+}
+
+/* ---- frames that are not memory of the process -------------------------- */
+
+static struct {
+	enum pm_source source;	/* which reader the probe used */
+	bool hidden;		/* frame numbers read as 0 */
+	bool have_zero, have_huge;
+	uint64_t zero, huge, huge_nr;
+} zp;
+
+static uint64_t read_sysfs_u64(const char *path)
+{
+	char *buf;
+	uint64_t v = 0;
+
+	if (!slurp(path, &buf, NULL)) {
+		v = strtoull(buf, NULL, 0);
+		free(buf);
+	}
+	return v;
+}
+
+static bool thp_can_map_zero(void)
+{
+	char *buf;
+	bool never;
+
+	if (read_sysfs_u64("/sys/kernel/mm/transparent_hugepage/use_zero_page") != 1)
+		return false;
+	if (slurp("/sys/kernel/mm/transparent_hugepage/enabled", &buf, NULL))
+		return false;
+	never = strstr(buf, "[never]");
+	free(buf);
+	return !never;
+}
+
+/* Read-faults n pages of a fresh private anonymous mapping at a; entries to e. */
+static int probe_read(struct reader *r, volatile unsigned char *a, size_t n,
+		      uint64_t *e)
+{
+	size_t i, ps = 1UL << r->hdr.page_shift;
+	unsigned char sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += a[i * ps];
+	(void)sum;
+	return reader_read(r, (uintptr_t)a >> r->hdr.page_shift, n, e) ==
+	       (ssize_t)n ? 0 : -1;
+}
+
+/*
+ * Finds the shared zero page the way smaps tells it apart: read-fault two
+ * fresh anonymous pages of our own; if both show the same frame, that frame
+ * is the zero page. The same for the huge zero page, with two PMD-sized,
+ * PMD-aligned regions. A frame of 0 means frame numbers are hidden.
+ */
+static int probe_zero(bool quiet)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	struct reader r;
+	uint64_t e[2], *he;
+	unsigned char *a;
+	size_t hsz, n, i;
+	int ret;
+
+	ret = reader_open_pid(&r, getpid());
+	if (ret) {
+		if (!quiet)
+			pm_err("cannot read my own page map: %s", why(-ret));
+		return ret;
+	}
+	zp.source = r.be == &module_backend ? SRC_MODULE : SRC_KERNEL;
+	a = mmap(NULL, 2 * ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a != MAP_FAILED) {
+		if (!probe_read(&r, a, 1, &e[0]) &&
+		    !probe_read(&r, a + ps, 1, &e[1]) &&
+		    e[0] != PMAP_NOT_PRESENT && e[0] == e[1]) {
+			zp.hidden = !e[0];
+			zp.have_zero = e[0];
+			zp.zero = e[0];
+		}
+		munmap(a, 2 * ps);
+	}
+	hsz = read_sysfs_u64("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+	if (zp.hidden || !hsz || hsz % ps || !thp_can_map_zero())
+		goto out;
+	n = hsz / ps;
+	if (n > BATCH)
+		goto out;
+	a = mmap(NULL, 4 * hsz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		goto out;
+	he = xcalloc(2 * n, sizeof(*he));
+	{
+		unsigned char *h = (unsigned char *)(((uintptr_t)a + hsz - 1) &
+						     ~(uintptr_t)(hsz - 1));
+
+		madvise(h, 2 * hsz, MADV_HUGEPAGE);
+		if (!probe_read(&r, h, 1, he) && !probe_read(&r, h + hsz, 1, he + n) &&
+		    reader_read(&r, (uintptr_t)h / ps, n, he) == (ssize_t)n &&
+		    reader_read(&r, (uintptr_t)(h + hsz) / ps, n, he + n) == (ssize_t)n &&
+		    he[0] != PMAP_NOT_PRESENT && he[0] == he[n] &&
+		    (!zp.have_zero || he[0] != zp.zero)) {
+			for (i = 1; i < n; i++)
+				if (he[i] != he[0] + i)
+					break;
+			if (i == n) {
+				zp.have_huge = true;
+				zp.huge = he[0];
+				zp.huge_nr = n;
+			}
+		}
+	}
+	free(he);
+	munmap(a, 4 * hsz);
+out:
+	reader_close(&r);
+	return 0;
+}
+
+/* Whether an entry is a frame of the process's own memory, as smaps counts. */
+static inline bool counted(uint64_t e)
+{
+	if (e == PMAP_NOT_PRESENT)
+		return false;
+	if (zp.have_zero && e == zp.zero)
+		return false;
+	if (zp.have_huge && e - zp.huge < zp.huge_nr)
+		return false;
+	return true;
+}
+
+/* share and pss need frame numbers: fail clearly when they are hidden. */
+static int need_frames(void)
+{
+	if (probe_zero(false))
+		return -1;
+	if (zp.hidden) {
+		pm_err("frame numbers are hidden from this user (the %s page map shows them only to CAP_SYS_ADMIN): run as root",
+		       source_names[zp.source]);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- runs of frames ----------------------------------------------------- */
+
+struct run {
+	uint64_t vpn, pfn, n;
+};
+
+struct runs {
+	struct run *r;
+	size_t nr, cap;
+	uint64_t present;
+};
+
+static void runs_add(struct runs *rs, uint64_t vpn, const uint64_t *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct run *last = rs->nr ? &rs->r[rs->nr - 1] : NULL;
+
+		if (e[i] == PMAP_NOT_PRESENT)
+			continue;
+		rs->present++;
+		if (last && last->vpn + last->n == vpn + i &&
+		    last->pfn + last->n == e[i]) {
+			last->n++;
+			continue;
+		}
+		grow(&rs->r, &rs->cap, rs->nr + 1, sizeof(*rs->r));
+		rs->r[rs->nr].vpn = vpn + i;
+		rs->r[rs->nr].pfn = e[i];
+		rs->r[rs->nr++].n = 1;
+	}
+}
+
+/* "    frames 0x1a2b3+16 0x2000+1 ...", wrapped, for the plain output. */
+static char *runs_text(const struct runs *rs, const char *indent)
+{
+	size_t len = 0, cap = 0, col = 0, i;
+	char *s = NULL, item[48];
+
+	if (!rs->nr)
+		return NULL;
+	for (i = 0; i < rs->nr; i++) {
+		int n = snprintf(item, sizeof(item), "0x%" PRIx64 "+%" PRIu64,
+				 rs->r[i].pfn, rs->r[i].n);
+
+		grow(&s, &cap, len + n + strlen(indent) + 16, 1);
+		if (!col || col + n > 96) {
+			if (col)
+				s[len++] = '\n';
+			len += sprintf(s + len, "%sframes", indent);
+			col = strlen(indent) + 6;
+		}
+		len += sprintf(s + len, " %s", item);
+		col += n + 1;
+	}
+	s[len++] = '\n';
+	s[len] = 0;
+	return s;
+}
+
+static void runs_json(FILE *f, const struct runs *rs, unsigned int shift)
+{
+	size_t i;
+
+	fputs("[", f);
+	for (i = 0; i < rs->nr; i++)
+		fprintf(f, "%s{\"addr\": \"0x%" PRIx64 "\", \"pfn\": %" PRIu64 ", \"pages\": %" PRIu64 "}",
+			i ? ", " : "", rs->r[i].vpn << shift, rs->r[i].pfn,
+			rs->r[i].n);
+	fputs("]", f);
+}
+
+/* ---- maps --------------------------------------------------------------- */
+
+struct maps_ctx {
+	struct runs *runs;
+};
+
+static void maps_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
+		       size_t n)
+{
+	struct maps_ctx *c = arg;
+
+	runs_add(&c->runs[vi], vpn, e, n);
+}
+
+static int addr_width(const struct proc *p)
+{
+	int w = 8;
+	uint64_t end = p->nr_vmas ? p->vmas[p->nr_vmas - 1].end : 0;
+
+	while (w < 16 && end >> (4 * w))
+		w++;
+	return w;
+}
+
+static int proc_error(pid_t pid, int err)
+{
+	pm_err("pid %d: %s", pid, why(-err));
+	return EXIT_FAIL;
+}
+
+static int cmd_maps(int argc, char **argv)
+{
+	struct maps_ctx c = { 0 };
+	uint64_t *buf, total = 0;
+	struct reader r;
+	struct proc p;
+	unsigned int shift;
+	pid_t pid;
+	size_t i;
+	int ret, w;
+
+	if (argc != 1) {
+		pm_err("maps takes one pid (see pagemap --help)");
+		return EXIT_USAGE;
+	}
+	if (parse_pid(argv[0], &pid))
+		return EXIT_FAIL;
+	probe_zero(true);
+	if (zp.hidden)
+		pm_err("frame numbers are hidden from this user (CAP_SYS_ADMIN shows them): showing them as 0");
+	ret = proc_open(&p, pid, &r);
+	if (ret)
+		return proc_error(pid, ret);
+	shift = r.hdr.page_shift;
+	c.runs = xcalloc(p.nr_vmas, sizeof(*c.runs));
+	buf = xcalloc(BATCH, sizeof(*buf));
+	ret = scan_proc(&r, &p, buf, maps_batch, &c);
+	if (ret) {
+		ret = proc_error(pid, ret);
+		goto out;
+	}
+	for (i = 0; i < p.nr_vmas; i++)
+		total += c.runs[i].present;
+
+	if (opt.json) {
+		printf("{\"pid\": %d, \"comm\": ", pid);
+		json_str(stdout, p.comm);
+		printf(", \"source\": \"%s\", \"page_size\": %llu, \"present_pages\": %" PRIu64 ", \"mappings\": [",
+		       r.be->name, 1ULL << shift, total);
+		for (i = 0; i < p.nr_vmas; i++) {
+			struct vma *v = &p.vmas[i];
+
+			printf("%s\n{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\", \"perms\": \"%s\", \"offset\": \"0x%" PRIx64 "\", \"dev\": \"%02x:%02x\", \"inode\": %" PRIu64 ", \"name\": ",
+			       i ? "," : "", v->start, v->end, v->perms,
+			       v->offset, v->major, v->minor, v->inode);
+			json_str(stdout, v->name);
+			printf(", \"size_kb\": %" PRIu64 ", \"present_pages\": %" PRIu64 ", \"hugetlb\": %s, \"runs\": ",
+			       (v->end - v->start) >> 10, c.runs[i].present,
+			       v->hugetlb ? "true" : "false");
+			runs_json(stdout, &c.runs[i], shift);
+			putchar('}');
+		}
+		printf("\n]}\n");
+		goto out;
+	}
+
+	{
+		static const char *const heads[] = {
+			"ADDRESS", "PERM", "SIZE", "PRESENT", "RSS", "NAME"
+		};
+		struct table t = { .ncols = 6, .heads = heads, .align = "llrrrl" };
+		char h1[16], h2[16];
+
+		if (r.empty || !p.nr_vmas) {
+			printf("pid %d (%s): no address space (kernel thread)\n",
+			       pid, p.comm);
+			goto out;
+		}
+		printf("pid %d (%s): %zu mappings, %" PRIu64 " present pages (%s), %s pages\n",
+		       pid, p.comm, p.nr_vmas, total,
+		       human_kb((total << shift) >> 10, h1, sizeof(h1)),
+		       human_kb((1ULL << shift) >> 10, h2, sizeof(h2)));
+		w = addr_width(&p);
+		for (i = 0; i < p.nr_vmas; i++) {
+			struct vma *v = &p.vmas[i];
+			char range[40], pres[24], size[16], rss[16];
+
+			snprintf(range, sizeof(range), "%0*" PRIx64 "-%0*" PRIx64,
+				 w, v->start, w, v->end);
+			snprintf(pres, sizeof(pres), "%" PRIu64, c.runs[i].present);
+			table_row(&t, opt.no_frames ? NULL : runs_text(&c.runs[i], "    "),
+				  range, v->perms,
+				  human_kb((v->end - v->start) >> 10, size, sizeof(size)),
+				  pres,
+				  human_kb((c.runs[i].present << shift) >> 10, rss, sizeof(rss)),
+				  v->hugetlb && !*v->name ? "[hugetlb]" : v->name);
+		}
+		table_print(&t);
+	}
+out:
+	for (i = 0; i < p.nr_vmas; i++)
+		free(c.runs[i].r);
+	free(c.runs);
+	free(buf);
+	reader_close(&r);
+	proc_free(&p);
+	return ret ? EXIT_FAIL : EXIT_OK;
+}
+
+/* ---- share -------------------------------------------------------------- */
+
+struct fv {
+	uint64_t pfn;
+	uint32_t vma;
+};
+
+struct fvs {
+	struct fv *f;
+	size_t nr, cap;
+	const struct proc *p;
+};
+
+static void fvs_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
+		      size_t n)
+{
+	struct fvs *s = arg;
+	size_t i;
+
+	(void)vpn;
+	if (s->p->vmas[vi].hugetlb)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!counted(e[i]))
+			continue;
+		grow(&s->f, &s->cap, s->nr + 1, sizeof(*s->f));
+		s->f[s->nr].pfn = e[i];
+		s->f[s->nr++].vma = vi;
+	}
+}
+
+static int fv_cmp(const void *a, const void *b)
+{
+	const struct fv *x = a, *y = b;
+
+	if (x->pfn != y->pfn)
+		return x->pfn < y->pfn ? -1 : 1;
+	return x->vma < y->vma ? -1 : x->vma > y->vma;
+}
+
+/* Sorts by frame and drops repeats of the same frame in the same mapping. */
+static void fvs_sort(struct fvs *s)
+{
+	size_t i, o = 0;
+
+	qsort(s->f, s->nr, sizeof(*s->f), fv_cmp);
+	for (i = 0; i < s->nr; i++)
+		if (!o || s->f[i].pfn != s->f[o - 1].pfn ||
+		    s->f[i].vma != s->f[o - 1].vma)
+			s->f[o++] = s->f[i];
+	s->nr = o;
+}
+
+struct pair {
+	uint32_t a, b;
+	uint64_t n;
+};
+
+static int pair_cmp(const void *x, const void *y)
+{
+	const struct pair *a = x, *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->b < b->b ? -1 : a->b > b->b;
+}
+
+static int load_frames(pid_t pid, struct proc *p, struct fvs *s, uint64_t *buf,
+		       unsigned int *shift)
+{
+	struct reader r;
+	int ret;
+
+	ret = proc_open(p, pid, &r);
+	if (ret)
+		return proc_error(pid, ret);
+	s->p = p;
+	*shift = r.hdr.page_shift;
+	ret = scan_proc(&r, p, buf, fvs_batch, s);
+	reader_close(&r);
+	if (ret)
+		return proc_error(pid, ret);
+	fvs_sort(s);
+	return 0;
+}
+
+static void vma_label(char *out, size_t len, const struct vma *v, int w)
+{
+	snprintf(out, len, "%0*" PRIx64 "-%0*" PRIx64 " %s %s", w, v->start, w,
+		 v->end, v->perms, v->name);
+}
+
+static int cmd_share(int argc, char **argv)
+{
+	struct fvs s1 = { 0 }, s2 = { 0 };
+	struct proc p1 = { 0 }, p2 = { 0 };
+	struct pair *pairs = NULL;
+	size_t npairs = 0, pcap = 0, i, j, k, l;
+	uint64_t shared = 0, *buf;
+	unsigned int shift = 12, shift2 = 12;
+	pid_t pid1, pid2;
+	int ret = EXIT_FAIL;
+	char hs[16];
+
+	if (argc != 2) {
+		pm_err("share takes two pids (see pagemap --help)");
+		return EXIT_USAGE;
+	}
+	if (parse_pid(argv[0], &pid1) || parse_pid(argv[1], &pid2))
+		return EXIT_FAIL;
+	if (need_frames())
+		return EXIT_FAIL;
+	buf = xcalloc(BATCH, sizeof(*buf));
+	if (load_frames(pid1, &p1, &s1, buf, &shift) ||
+	    load_frames(pid2, &p2, &s2, buf, &shift2))
+		goto out;
+
+	/* Merge the two sorted lists; every (frame, vma1, vma2) is one pair hit. */
+	for (i = 0, j = 0; i < s1.nr && j < s2.nr;) {
+		uint64_t pfn = s1.f[i].pfn;
+
+		if (pfn < s2.f[j].pfn) {
+			i++;
+			continue;
+		}
+		if (pfn > s2.f[j].pfn) {
+			j++;
+			continue;
+		}
+		shared++;
+		for (k = i; k < s1.nr && s1.f[k].pfn == pfn; k++)
+			for (l = j; l < s2.nr && s2.f[l].pfn == pfn; l++) {
+				grow(&pairs, &pcap, npairs + 1, sizeof(*pairs));
+				pairs[npairs].a = s1.f[k].vma;
+				pairs[npairs].b = s2.f[l].vma;
+				pairs[npairs++].n = 1;
+			}
+		i = k;
+		while (j < s2.nr && s2.f[j].pfn == pfn)
+			j++;
+	}
+	qsort(pairs, npairs, sizeof(*pairs), pair_cmp);
+	for (i = 0, k = 0; i < npairs; i++) {
+		if (k && pairs[k - 1].a == pairs[i].a && pairs[k - 1].b == pairs[i].b)
+			pairs[k - 1].n++;
+		else
+			pairs[k++] = pairs[i];
+	}
+	npairs = k;
+
+	if (opt.json) {
+		printf("{\"pid1\": %d, \"comm1\": ", pid1);
+		json_str(stdout, p1.comm);
+		printf(", \"pid2\": %d, \"comm2\": ", pid2);
+		json_str(stdout, p2.comm);
+		printf(", \"page_size\": %llu, \"shared_pages\": %" PRIu64 ", \"shared_kb\": %" PRIu64 ", \"pairs\": [",
+		       1ULL << shift, shared, (shared << shift) >> 10);
+		for (i = 0; i < npairs; i++) {
+			const struct vma *a = &p1.vmas[pairs[i].a];
+			const struct vma *b = &p2.vmas[pairs[i].b];
+
+			printf("%s\n{\"start1\": \"0x%" PRIx64 "\", \"end1\": \"0x%" PRIx64 "\", \"name1\": ",
+			       i ? "," : "", a->start, a->end);
+			json_str(stdout, a->name);
+			printf(", \"start2\": \"0x%" PRIx64 "\", \"end2\": \"0x%" PRIx64 "\", \"name2\": ",
+			       b->start, b->end);
+			json_str(stdout, b->name);
+			printf(", \"shared_pages\": %" PRIu64 "}", pairs[i].n);
+		}
+		printf("\n]}\n");
+	} else {
+		static const char *const heads[] = {
+			"PAGES", "SIZE", "MAPPING IN PID 1", "MAPPING IN PID 2"
+		};
+		struct table t = { .ncols = 4, .heads = heads, .align = "rrll" };
+		char h1[32], h2[32];
+		int w = addr_width(&p1) > addr_width(&p2) ? addr_width(&p1) :
+							     addr_width(&p2);
+
+		snprintf(h1, sizeof(h1), "MAPPING IN %d", pid1);
+		snprintf(h2, sizeof(h2), "MAPPING IN %d", pid2);
+		{
+			const char *hh[] = { heads[0], heads[1], h1, h2 };
+
+			t.heads = hh;
+			printf("pid %d (%s) and pid %d (%s) share %" PRIu64 " pages (%s)\n",
+			       pid1, p1.comm, pid2, p2.comm, shared,
+			       human_kb((shared << shift) >> 10, hs, sizeof(hs)));
+			for (i = 0; i < npairs; i++) {
+				char a[512], b[512], n[24], sz[16];
+
+				vma_label(a, sizeof(a), &p1.vmas[pairs[i].a], w);
+				vma_label(b, sizeof(b), &p2.vmas[pairs[i].b], w);
+				snprintf(n, sizeof(n), "%" PRIu64, pairs[i].n);
+				table_row(&t, NULL, n,
+					  human_kb((pairs[i].n << shift) >> 10, sz, sizeof(sz)),
+					  a, b);
+			}
+			if (npairs)
+				table_print(&t);
+		}
+	}
+	ret = EXIT_OK;
+out:
+	free(pairs);
+	free(s1.f);
+	free(s2.f);
+	free(buf);
+	proc_free(&p1);
+	proc_free(&p2);
+	return ret;
+}
+
+/* ---- pss ---------------------------------------------------------------- */
+
+/*
+ * How many times each frame is mapped: leaves of 64Ki counters, found by a
+ * small open-addressing hash on pfn >> 16 (frame numbers can be sparse).
+ */
+#define LEAF_SHIFT	16
+#define LEAF_SIZE	(1UL << LEAF_SHIFT)
+
+struct counts {
+	uint64_t *keys;
+	uint32_t **leaves;
+	size_t size, used;
+};
+
+static uint32_t **counts_slot(struct counts *c, uint64_t key)
+{
+	size_t i, mask = c->size - 1;
+
+	for (i = (key * 0x9e3779b97f4a7c15ULL) >> 40 & mask;; i = (i + 1) & mask)
+		if (!c->leaves[i] || c->keys[i] == key)
+			return &c->leaves[i];
+}
+
+static uint32_t *counts_leaf(struct counts *c, uint64_t pfn, bool create)
+{
+	uint64_t key = pfn >> LEAF_SHIFT;
+	uint32_t **slot;
+	size_t i;
+
+	if (!c->size) {
+		if (!create)
+			return NULL;
+		c->size = 64;
+		c->keys = xcalloc(c->size, sizeof(*c->keys));
+		c->leaves = xcalloc(c->size, sizeof(*c->leaves));
+	}
+	slot = counts_slot(c, key);
+	if (*slot || !create)
+		return *slot;
+	if (2 * (c->used + 1) > c->size) {
+		struct counts n = { 0 };
+
+		n.size = c->size * 2;
+		n.keys = xcalloc(n.size, sizeof(*n.keys));
+		n.leaves = xcalloc(n.size, sizeof(*n.leaves));
+		for (i = 0; i < c->size; i++) {
+			if (!c->leaves[i])
+				continue;
+			slot = counts_slot(&n, c->keys[i]);
+			*slot = c->leaves[i];
+			n.keys[slot - n.leaves] = c->keys[i];
+		}
+		n.used = c->used;
+		free(c->keys);
+		free(c->leaves);
+		*c = n;
+		slot = counts_slot(c, key);
+	}
+	*slot = xcalloc(LEAF_SIZE, sizeof(uint32_t));
+	c->keys[slot - c->leaves] = key;
+	c->used++;
+	return *slot;
+}
+
+struct pss_proc {
+	pid_t pid;
+	char comm[64];
+	bool ok, wanted, kthread;
+	int err;
+	uint64_t *pfns;
+	size_t nr, cap;
+	unsigned int shift;
+	uint64_t rss_kb, pss_kb, uss_kb;
+};
+
+struct pss_ctx {
+	struct pss_proc *pp;
+	const struct proc *p;
+	struct counts *counts;
+};
+
+static void pss_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
+		      size_t n)
+{
+	struct pss_ctx *c = arg;
+	struct pss_proc *pp = c->pp;
+	uint32_t *leaf = NULL;
+	uint64_t leafkey = UINT64_MAX;
+	size_t i;
+
+	(void)vpn;
+	if (c->p->vmas[vi].hugetlb)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!counted(e[i]))
+			continue;
+		grow(&pp->pfns, &pp->cap, pp->nr + 1, sizeof(*pp->pfns));
+		pp->pfns[pp->nr++] = e[i];
+		if (e[i] >> LEAF_SHIFT != leafkey) {
+			leafkey = e[i] >> LEAF_SHIFT;
+			leaf = counts_leaf(c->counts, e[i], true);
+		}
+		leaf[e[i] & (LEAF_SIZE - 1)]++;
+	}
+}
+
+static int pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every process in /proc, in pid order. */
+static pid_t *all_pids(size_t *nr)
+{
+	size_t cap = 0, n = 0;
+	pid_t *pids = NULL;
+	struct dirent *d;
+	DIR *dir;
+
+	dir = opendir("/proc");
+	if (!dir) {
+		pm_err("/proc: %s", strerror(errno));
+		exit(EXIT_FAIL);
+	}
+	while ((d = readdir(dir))) {
+		char *end;
+		long v = strtol(d->d_name, &end, 10);
+
+		if (!isdigit((unsigned char)d->d_name[0]) || *end || v <= 0)
+			continue;
+		grow(&pids, &cap, n + 1, sizeof(*pids));
+		pids[n++] = v;
+	}
+	closedir(dir);
+	qsort(pids, n, sizeof(*pids), pid_cmp);
+	*nr = n;
+	return pids;
+}
+
+static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
+			 uint64_t *buf, bool report)
+{
+	struct pss_ctx c = { pp, NULL, counts };
+	struct reader r;
+	struct proc p;
+	int ret;
+
+	ret = proc_open(&p, pp->pid, &r);
+	if (!ret) {
+		snprintf(pp->comm, sizeof(pp->comm), "%s", p.comm);
+		pp->shift = r.hdr.page_shift;
+		pp->kthread = r.empty || !p.nr_vmas;
+		c.p = &p;
+		ret = scan_proc(&r, &p, buf, pss_batch, &c);
+		reader_close(&r);
+		proc_free(&p);
+	}
+	if (ret) {
+		/* Its frames stay counted: they were mapped while we looked. */
+		pp->nr = 0;
+		pp->err = ret;
+		if (report)
+			pm_err("pid %d: %s, skipped", pp->pid,
+			       ret == -ENOENT || ret == -ESRCH ?
+			       "exited during the scan" : why(-ret));
+		return;
+	}
+	pp->ok = true;
+}
+
+static int cmd_pss(int argc, char **argv)
+{
+	struct counts counts = { 0 };
+	struct pss_proc *pp;
+	size_t npids, i, j, nout = 0;
+	bool all = !argc, progress, shown = false, failed = false;
+	double t0 = now(), last = 0;
+	uint64_t *buf;
+	pid_t *pids, *want = NULL;
+
+	if (argc) {
+		want = xcalloc(argc, sizeof(*want));
+		for (i = 0; i < (size_t)argc; i++)
+			if (parse_pid(argv[i], &want[i])) {
+				free(want);
+				return EXIT_FAIL;
+			}
+	}
+	if (need_frames()) {
+		free(want);
+		return EXIT_FAIL;
+	}
+	pids = all_pids(&npids);
+	/* Asked-for pids that /proc does not list are still tried (threads). */
+	for (i = 0; i < (size_t)argc; i++) {
+		for (j = 0; j < npids; j++)
+			if (pids[j] == want[i])
+				break;
+		if (j == npids) {
+			pids = xrealloc(pids, (npids + 1) * sizeof(*pids));
+			pids[npids++] = want[i];
+		}
+	}
+	pp = xcalloc(npids, sizeof(*pp));
+	buf = xcalloc(BATCH, sizeof(*buf));
+	progress = isatty(STDERR_FILENO);
+	for (i = 0; i < npids; i++) {
+		pp[i].pid = pids[i];
+		for (j = 0; j < (size_t)argc; j++)
+			if (want[j] == pids[i])
+				pp[i].wanted = true;
+		pss_scan_one(&pp[i], &counts, buf, all);
+		if (progress && now() - t0 > 1 && now() - last > 0.1) {
+			last = now();
+			fprintf(stderr, "\rpagemap: scanning processes: %zu/%zu",
+				i + 1, npids);
+			shown = true;
+		}
+	}
+	if (shown)
+		fprintf(stderr, "\r%60s\r", "");
+
+	for (i = 0; i < npids; i++) {
+		struct pss_proc *q = &pp[i];
+		uint64_t ps, pss = 0, uss = 0;
+
+		if (!q->ok)
+			continue;
+		ps = 1ULL << q->shift;
+		for (j = 0; j < q->nr; j++) {
+			uint64_t pfn = q->pfns[j];
+			uint32_t cnt = counts_leaf(&counts, pfn, false)[pfn & (LEAF_SIZE - 1)];
+
+			pss += (ps << PSS_SHIFT) / cnt;
+			uss += cnt == 1;
+		}
+		q->rss_kb = (q->nr * ps) >> 10;
+		q->pss_kb = pss >> (PSS_SHIFT + 10);
+		q->uss_kb = (uss * ps) >> 10;
+	}
+
+	/* Report: every readable process, or the asked ones in the asked order. */
+	if (opt.json)
+		putchar('[');
+	else
+		printf("%7s  %-16s %8s %8s %8s\n", "PID", "COMM", "RSS", "PSS", "USS");
+	for (i = 0; i < (all ? npids : (size_t)argc); i++) {
+		struct pss_proc *q = &pp[i];
+		char h1[16], h2[16], h3[16];
+
+		if (!all) {
+			for (j = 0; j < npids; j++)
+				if (pp[j].pid == want[i])
+					break;
+			q = &pp[j];
+			if (!q->ok) {
+				pm_err("pid %d: %s", q->pid, why(-q->err));
+				failed = true;
+				continue;
+			}
+		} else if (!q->ok || q->kthread) {
+			continue;
+		}
+		if (opt.json) {
+			printf("%s\n{\"pid\": %d, \"comm\": ", nout ? "," : "", q->pid);
+			json_str(stdout, q->comm);
+			printf(", \"rss_kb\": %" PRIu64 ", \"pss_kb\": %" PRIu64 ", \"uss_kb\": %" PRIu64 "}",
+			       q->rss_kb, q->pss_kb, q->uss_kb);
+		} else {
+			printf("%7d  %-16s %8s %8s %8s\n", q->pid, q->comm,
+			       human_kb(q->rss_kb, h1, sizeof(h1)),
+			       human_kb(q->pss_kb, h2, sizeof(h2)),
+			       human_kb(q->uss_kb, h3, sizeof(h3)));
+		}
+		nout++;
+	}
+	if (opt.json)
+		printf("\n]\n");
+
+	for (i = 0; i < npids; i++)
+		free(pp[i].pfns);
+	for (i = 0; i < counts.size; i++)
+		free(counts.leaves[i]);
+	free(counts.keys);
+	free(counts.leaves);
+	free(pp);
+	free(pids);
+	free(want);
+	free(buf);
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/* ---- captured maps: dump and capture ------------------------------------ */
+
+struct dump_range {
+	uint64_t vpn, n;
+	struct runs runs;
+};
+
+static int cmd_dump(int argc, char **argv)
+{
+	struct dump_range *rg = NULL;
+	size_t nrg = 0, cap = 0, i;
+	uint64_t *buf, present = 0, pos;
+	struct reader r;
+	struct stat st;
+	unsigned int shift;
+	int ret = EXIT_FAIL, w = 8;
+
+	(void)argv;
+	if (argc || !opt.file) {
+		pm_err("dump reads a captured map: pagemap dump --file FILE");
+		return EXIT_USAGE;
+	}
+	memset(&r, 0, sizeof(r));
+	r.fd = -1;
+	ret = reader_open_module(&r, opt.file);
+	if (ret || r.empty || fstat(r.fd, &st)) {
+		pm_err("%s: %s", opt.file, r.empty ? "empty file, no header" :
+		       ret == -EPROTO ? "not a page map: the header is not one this tool understands" :
+		       strerror(ret ? -ret : errno));
+		reader_close(&r);
+		return EXIT_FAIL;
+	}
+	ret = EXIT_FAIL;
+	shift = r.hdr.page_shift;
+	buf = xcalloc(BATCH, sizeof(*buf));
+	pos = r.hdr.header_size;
+	while (pos < (uint64_t)st.st_size) {
+		/* Skip the holes of a sparse capture: nothing was captured there. */
+		off_t data = lseek(r.fd, pos, SEEK_DATA), hole;
+		uint64_t vpn, n, end;
+		ssize_t got;
+
+		if (data < 0 && errno == ENXIO)
+			break;
+		if (data < 0)
+			data = pos;
+		hole = lseek(r.fd, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = st.st_size;
+		vpn = ((uint64_t)data - r.hdr.header_size) / r.hdr.entry_size;
+		end = ((uint64_t)hole - r.hdr.header_size) / r.hdr.entry_size;
+		if (end <= vpn) {
+			pos = hole > data ? (uint64_t)hole : (uint64_t)data + 1;
+			continue;
+		}
+		n = end - vpn < BATCH ? end - vpn : BATCH;
+		if (!n)
+			break;
+		got = reader_read(&r, vpn, n, buf);
+		if (got <= 0) {
+			pm_err("%s: %s", opt.file, got ? strerror(-got) : "short read");
+			goto out;
+		}
+		for (i = 0; i < (size_t)got; i++) {
+			struct dump_range *last = nrg ? &rg[nrg - 1] : NULL;
+
+			if (buf[i] == PMAP_NOT_PRESENT)
+				continue;
+			present++;
+			if (!last || last->vpn + last->n != vpn + i) {
+				grow(&rg, &cap, nrg + 1, sizeof(*rg));
+				last = &rg[nrg++];
+				memset(last, 0, sizeof(*last));
+				last->vpn = vpn + i;
+			}
+			last->n++;
+			runs_add(&last->runs, vpn + i, &buf[i], 1);
+		}
+		pos = pmap_entry_offset(&r.hdr, vpn + got);
+	}
+	if (nrg) {
+		uint64_t top = (rg[nrg - 1].vpn + rg[nrg - 1].n) << shift;
+
+		while (w < 16 && top >> (4 * w))
+			w++;
+	}
+	if (opt.json) {
+		printf("{\"file\": ");
+		json_str(stdout, opt.file);
+		printf(", \"little_endian\": %s, \"page_shift\": %u, \"page_size\": %llu, \"entry_size\": %u, \"present_pages\": %" PRIu64 ", \"ranges\": [",
+		       r.hdr.little_endian ? "true" : "false", shift,
+		       1ULL << shift, r.hdr.entry_size, present);
+		for (i = 0; i < nrg; i++) {
+			printf("%s\n{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\", \"pages\": %" PRIu64 ", \"runs\": ",
+			       i ? "," : "", rg[i].vpn << shift,
+			       (rg[i].vpn + rg[i].n) << shift, rg[i].n);
+			runs_json(stdout, &rg[i].runs, shift);
+			putchar('}');
+		}
+		printf("\n]}\n");
+	} else {
+		static const char *const heads[] = { "ADDRESS", "PAGES", "SIZE" };
+		struct table t = { .ncols = 3, .heads = heads, .align = "lrr" };
+		char h[16];
+
+		printf("%s: %s-endian, %llu-byte pages (shift %u), %u-byte entries, %" PRIu64 " present pages\n",
+		       opt.file, r.hdr.little_endian ? "little" : "big",
+		       1ULL << shift, shift, r.hdr.entry_size, present);
+		for (i = 0; i < nrg; i++) {
+			char range[40], pages[24];
+
+			snprintf(range, sizeof(range), "%0*" PRIx64 "-%0*" PRIx64,
+				 w, rg[i].vpn << shift, w,
+				 (rg[i].vpn + rg[i].n) << shift);
+			snprintf(pages, sizeof(pages), "%" PRIu64, rg[i].n);
+			table_row(&t, opt.no_frames ? NULL : runs_text(&rg[i].runs, "    "),
+				  range, pages,
+				  human_kb((rg[i].n << shift) >> 10, h, sizeof(h)));
+		}
+		if (nrg)
+			table_print(&t);
+	}
+	ret = EXIT_OK;
+out:
+	for (i = 0; i < nrg; i++)
+		free(rg[i].runs.r);
+	free(rg);
+	free(buf);
+	reader_close(&r);
+	return ret;
+}
+
+/* Writes v as one entry of format h at p. */
+static void encode_entry(const struct pmap_header *h, uint64_t v,
+			 unsigned char *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->entry_size; i++) {
+		unsigned int byte = h->little_endian ? i : h->entry_size - 1 - i;
+
+		p[byte] = v >> (8 * i);
+	}
+}
+
+/* Captures are filled with -1 in chunks of this size around every mapping. */
+#define CAPTURE_CHUNK	65536
+
+struct capture_ctx {
+	int fd;
+	uint64_t filled;	/* bytes below this are written */
+	struct pmap_header h;
+	unsigned char *out;
+	int err;
+};
+
+/*
+ * Fills the chunks around [off, off + len) with -1 entries, so that what the
+ * reader finds between the holes of the sparse file is all real entries.
+ */
+static void capture_fill(struct capture_ctx *c, uint64_t off, uint64_t len)
+{
+	static unsigned char ones[CAPTURE_CHUNK];
+	uint64_t from = off & ~(uint64_t)(CAPTURE_CHUNK - 1);
+	uint64_t to = (off + len + CAPTURE_CHUNK - 1) & ~(uint64_t)(CAPTURE_CHUNK - 1);
+
+	if (!ones[0])
+		memset(ones, 0xff, sizeof(ones));
+	if (from < c->filled)
+		from = c->filled;
+	for (; from < to && !c->err; from += CAPTURE_CHUNK)
+		if (pwrite(c->fd, ones, CAPTURE_CHUNK, from) != CAPTURE_CHUNK)
+			c->err = errno ? errno : EIO;
+	if (to > c->filled)
+		c->filled = to;
+}
+
+static void capture_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
+			  size_t n)
+{
+	struct capture_ctx *c = arg;
+	size_t i, len = n * c->h.entry_size;
+
+	(void)vi;
+	/* Batches with nothing present stay holes: dump reads them as absent. */
+	for (i = 0; i < n && e[i] == PMAP_NOT_PRESENT; i++)
+		;
+	if (i == n)
+		return;
+	for (i = 0; i < n; i++)
+		encode_entry(&c->h, e[i], c->out + i * c->h.entry_size);
+	capture_fill(c, pmap_entry_offset(&c->h, vpn), len);
+	if (!c->err && pwrite(c->fd, c->out, len,
+			      pmap_entry_offset(&c->h, vpn)) != (ssize_t)len)
+		c->err = errno ? errno : EIO;
+}
+
+/*
+ * Saves the map of a process for reading elsewhere: the module's format
+ * (header and entries at their offsets) in a sparse file, holes where no
+ * page is present.
+ */
+static int cmd_capture(int argc, char **argv)
+{
+	struct capture_ctx c = { 0 };
+	unsigned char hdr[8] = { 0 };
+	struct reader r;
+	struct proc p;
+	uint64_t *buf;
+	pid_t pid;
+	int ret;
+
+	if (argc != 2) {
+		pm_err("capture takes a pid and a file name (see pagemap --help)");
+		return EXIT_USAGE;
+	}
+	if (parse_pid(argv[0], &pid))
+		return EXIT_FAIL;
+	ret = proc_open(&p, pid, &r);
+	if (ret)
+		return proc_error(pid, ret);
+	if (r.empty || !p.nr_vmas) {
+		pm_err("pid %d: no address space (kernel thread)", pid);
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	c.h = r.hdr;
+	c.h.header_size = c.h.entry_size;
+	hdr[PMAP_HDR_ENDIAN] = c.h.little_endian;
+	hdr[PMAP_HDR_PAGE_SHIFT] = c.h.page_shift;
+	hdr[PMAP_HDR_ENTRY_SIZE] = c.h.entry_size;
+	hdr[PMAP_HDR_HEADER_SIZE] = c.h.header_size;
+	c.fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (c.fd < 0) {
+		pm_err("%s: %s", argv[1], strerror(errno));
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	c.out = xcalloc(BATCH, c.h.entry_size);
+	buf = xcalloc(BATCH, sizeof(*buf));
+	capture_fill(&c, 0, c.h.header_size);
+	if (pwrite(c.fd, hdr, c.h.header_size, 0) != (ssize_t)c.h.header_size)
+		c.err = errno;
+	ret = scan_proc(&r, &p, buf, capture_batch, &c);
+	free(buf);
+	free(c.out);
+	if (close(c.fd) && !c.err)
+		c.err = errno;
+	if (ret) {
+		ret = proc_error(pid, ret);
+	} else if (c.err) {
+		pm_err("%s: %s", argv[1], strerror(c.err));
+		ret = EXIT_FAIL;
+	}
+out:
+	reader_close(&r);
+	proc_free(&p);
+	return ret;
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+static int cmd_help(int argc, char **argv);
+
+static const struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+} subcommands[] = {
+	{ "maps", cmd_maps, "PID", "each mapping with its present pages and frame runs" },
+	{ "share", cmd_share, "PID1 PID2", "the frames both processes map, in total and per pair of mappings" },
+	{ "pss", cmd_pss, "[PID...]", "Rss, Pss and Uss from frame counts over every readable process" },
+	{ "dump", cmd_dump, "--file FILE", "decode a captured map (any byte order, entry size, page size)" },
+	{ "capture", cmd_capture, "PID FILE", "save a process's map in the module's format, for dump" },
+	{ "help", cmd_help, "", "this text" },
+};
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "source", required_argument, NULL, 's' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "no-frames", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: pagemap [OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		char head[40];
+
+		snprintf(head, sizeof(head), "%s %s", subcommands[i].name,
+			 subcommands[i].args);
+		fprintf(f, "  %-22s %s\n", head, subcommands[i].help);
+	}
+	fprintf(f, "\nOptions (before or after the command):\n"
+		"  -j, --json             machine-readable output with stable keys\n"
+		"  -s, --source SOURCE    module (" PMAP_MOUNT "/PID), kernel (/proc/PID/pagemap)\n"
+		"                         or auto (default: module when mounted)\n"
+		"  -f, --file FILE        the captured map that dump reads\n"
+		"  -n, --no-frames        maps, dump: leave out the frame runs\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          the version\n"
+		"\nExit status: 0 success, 1 failure (bad pid, no such process,\n"
+		"permission denied, hidden frame numbers), 2 usage error.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+/* Parses options; returns -1 to go on, or an exit status. */
+static int parse_opts(int argc, char **argv, const char *stop)
+{
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, stop, long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opt.json = true;
+			break;
+		case 'n':
+			opt.no_frames = true;
+			break;
+		case 'f':
+			opt.file = optarg;
+			break;
+		case 's':
+			if (!strcmp(optarg, "module"))
+				opt.source = SRC_MODULE;
+			else if (!strcmp(optarg, "kernel"))
+				opt.source = SRC_KERNEL;
+			else if (!strcmp(optarg, "auto"))
+				opt.source = SRC_AUTO;
+			else {
+				pm_err("--source takes module, kernel or auto, not '%s'",
+				       optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("pagemap %s\n", PMAP_VERSION);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'pagemap --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	const struct subcommand *sc = NULL;
+	size_t i;
+	int ret;
+
+	ret = parse_opts(argc, argv, "+js:f:nhV");
+	if (ret >= 0)
+		return ret;
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[optind], subcommands[i].name))
+			sc = &subcommands[i];
+	if (!sc) {
+		pm_err("unknown command '%s' (see pagemap --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	/* The command's own options and operands, in any order. */
+	ret = parse_opts(argc, argv, "js:f:nhV");
+	if (ret >= 0)
+		return ret;
+	return sc->fn(argc - optind, argv + optind);
+}

@@ -1,0 +1,293 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host tests of the pagemap tool against this kernel's own
+# /proc/PID/pagemap (--source kernel), and of decoding captured maps of every
+# machine shape. TAP output; exits non-zero if any test failed.
+# Run as root: frame numbers are hidden from other users.
+set -eu
+
+PAGEMAP=${PAGEMAP:-./pagemap}
+WORKLOAD=${WORKLOAD:-../../build/tools-pagemap/workload}
+PY=${PYTHON:-python3}
+NPAGES=256
+T=$(mktemp -d "${TMPDIR:-/tmp}/pagemap-test.XXXXXX")
+n=0
+failed=0
+wpid=
+
+cleanup() {
+	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+nok() { n=$((n + 1)); echo "not ok $n $1"; failed=$((failed + 1)); }
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+
+# Runs the tool; status in $rc, output in $T/out and $T/err.
+run() {
+	rc=0
+	"$PAGEMAP" "$@" >"$T/out" 2>"$T/err" || rc=$?
+}
+
+# fails_with STATUS PATTERN ARGS...: exits STATUS and says PATTERN on stderr.
+fails_with() {
+	want=$1 pat=$2
+	shift 2
+	run "$@"
+	if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$T/err"; then
+		echo "# pagemap $*: exit $rc, stderr: $(cat "$T/err")"
+		return 1
+	fi
+}
+
+json_ok() { "$PY" -m json.tool "$T/out" >/dev/null; }
+
+smaps() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"; }
+
+echo "TAP version 13"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP the host tests read frame numbers: run as root"
+	exit 0
+fi
+
+: >"$T/wl"
+"$WORKLOAD" "$NPAGES" >"$T/wl" &
+wpid=$!
+i=0
+while ! grep -q child= "$T/wl" && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+parent=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' "$T/wl")
+child=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' "$T/wl")
+[ -n "$child" ] || { echo "Bail out! the workload did not start"; exit 1; }
+sleep 0.2
+
+# --- share ---
+run --source kernel share --json "$parent" "$child"
+check "share --json parses" json_ok
+cp "$T/out" "$T/share.json"
+share_pair() {
+	"$PY" - "$T/share.json" "$NPAGES" "$(getconf PAGESIZE)" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+n, ps = int(sys.argv[2]), int(sys.argv[3])
+pairs = [p for p in d["pairs"] if p["name1"].startswith("/dev/zero")
+         and int(p["end1"], 16) - int(p["start1"], 16) == n * ps]
+print("# shared_pages %d, /dev/zero pair %s" % (d["shared_pages"],
+      [p["shared_pages"] for p in pairs]))
+sys.exit(not (len(pairs) == 1 and pairs[0]["shared_pages"] == n
+              and d["shared_pages"] >= 2 * n))
+EOF
+}
+check "share after fork of $NPAGES written shared pages reports exactly $NPAGES" share_pair
+run --source kernel share "$parent" "$child"
+check "share plain output names both pids" grep -q "pid $parent .* pid $child .* share" "$T/out"
+
+# --- pss against smaps_rollup ---
+pss_vs_smaps() {
+	pid=$1
+	run --source kernel pss --json "$pid"
+	[ "$rc" = 0 ] || return 1
+	rss=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["rss_kb"])' "$T/out")
+	pss=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["pss_kb"])' "$T/out")
+	krss=$(smaps "$pid" Rss)
+	kpss=$(smaps "$pid" Pss)
+	echo "# pid $pid: tool Rss $rss Pss $pss, smaps_rollup Rss $krss Pss $kpss"
+	[ "$rss" = "$krss" ] || return 1
+	d=$((pss - kpss))
+	[ $d -lt 0 ] && d=$((-d))
+	[ $((d * 100)) -le "$kpss" ]
+}
+check "pss of the workload parent: Rss exact, Pss within 1% of smaps_rollup" pss_vs_smaps "$parent"
+check "pss of the workload child: Rss exact, Pss within 1% of smaps_rollup" pss_vs_smaps "$child"
+
+run --source kernel pss --json
+check "pss of every process: exit 0 and --json parses" eval '[ "$rc" = 0 ] && json_ok'
+check "pss of every process lists the workload" grep -q "\"pid\": $parent," "$T/out"
+run --source kernel pss "$parent" "$child"
+check "pss plain output: a header and a row per pid" \
+	eval '[ "$(grep -c -e "^ *$parent " -e "^ *$child " "$T/out")" = 2 ] && grep -q "PSS" "$T/out"'
+
+# Processes come and go during a scan of all: reported and skipped, never fatal.
+churn() {
+	i=0
+	while [ $i -lt 200 ]; do
+		/bin/true
+		i=$((i + 1))
+	done
+}
+churn &
+cpid=$!
+run --source kernel pss
+wait "$cpid" || true
+check "pss of all while processes exit: exit 0" test "$rc" = 0
+
+# --- maps ---
+run --source kernel maps --json "$parent"
+check "maps --json parses" json_ok
+maps_shared() {
+	"$PY" - "$T/out" "$NPAGES" "$(getconf PAGESIZE)" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+n, ps = int(sys.argv[2]), int(sys.argv[3])
+m = [v for v in d["mappings"] if v["name"].startswith("/dev/zero")
+     and int(v["end"], 16) - int(v["start"], 16) == n * ps]
+runs = sum(r["pages"] for r in m[0]["runs"]) if m else -1
+sys.exit(not (len(m) == 1 and m[0]["present_pages"] == n and runs == n))
+EOF
+}
+check "maps shows the $NPAGES present pages of the shared mapping" maps_shared
+run --source kernel maps "$parent"
+check "maps plain output has aligned columns and frame runs" \
+	eval 'head -2 "$T/out" | grep -q "^ADDRESS  *PERM  *SIZE  *PRESENT  *RSS  *NAME" && grep -q "frames 0x[0-9a-f]*+[0-9]" "$T/out"'
+
+# --- errors ---
+check "a pid that is not a number: exit 1, named" fails_with 1 "'abc' is not a pid" maps abc
+check "pid 0: exit 1" fails_with 1 "'0' is not a pid" --source kernel pss 0
+sh -c 'exit 0' &
+gone=$!
+wait "$gone" || true
+check "a nonexistent pid: exit 1, 'pid N: no such process'" \
+	fails_with 1 "pid $gone: no such process" --source kernel maps "$gone"
+check "share with a nonexistent pid: exit 1" \
+	fails_with 1 "pid $gone: no such process" --source kernel share "$parent" "$gone"
+check "pss of a nonexistent pid: exit 1" \
+	fails_with 1 "pid $gone: no such process" --source kernel pss "$gone"
+# A zombie: its parent execs sleep and never reaps it.
+sh -c 'sleep 0 & echo $! > "$1"; exec sleep 3' sh "$T/zpid" &
+zparent=$!
+sleep 0.5
+zombie=$(cat "$T/zpid")
+check "a pid that has exited (zombie): exit 1, 'pid N: the process has exited'" \
+	fails_with 1 "pid $zombie: the process has exited" --source kernel maps "$zombie"
+kill "$zparent" 2>/dev/null || true
+check "an unknown command: exit 2" fails_with 2 "unknown command" frobnicate
+check "a bad --source: exit 2" fails_with 2 "module, kernel or auto" --source nfs maps 1
+if [ -e /proc/pagemap/self ]; then
+	skip "--source module without the module: exit 1" "the module is mounted here"
+else
+	check "--source module without the module: exit 1, says it is not mounted" \
+		fails_with 1 "not mounted" --source module maps "$parent"
+fi
+
+if command -v setpriv >/dev/null; then
+	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	rc=0
+	asuser "$PAGEMAP" --source kernel maps "$parent" >"$T/out" 2>"$T/err" || rc=$?
+	check "another user's process: exit 1, 'pid N: permission denied'" \
+		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied" "$T/err"'
+	asuser sleep 5 &
+	upid=$!
+	sleep 0.2
+	rc=0
+	asuser "$PAGEMAP" --source kernel share "$upid" "$upid" >"$T/out" 2>"$T/err" || rc=$?
+	check "without CAP_SYS_ADMIN share says frame numbers are hidden: exit 1" \
+		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
+	rc=0
+	asuser "$PAGEMAP" --source kernel pss >"$T/out" 2>"$T/err" || rc=$?
+	check "without CAP_SYS_ADMIN pss says frame numbers are hidden: exit 1" \
+		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
+	kill "$upid" 2>/dev/null || true
+else
+	skip "permission errors" "setpriv is not installed"
+fi
+
+# --- captured maps of every machine shape ---
+# put FILE LITTLE E VPN VALUE: write the entry of page VPN (value -1: absent).
+put() {
+	f=$1 le=$2 e=$3 vpn=$4 v=$5
+	bytes=
+	i=0
+	while [ $i -lt "$e" ]; do
+		if [ "$le" = 1 ]; then sh_=$((8 * i)); else sh_=$((8 * (e - 1 - i))); fi
+		bytes="$bytes$(printf '\\%03o' $(((v >> sh_) & 255)))"
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2059
+	printf "$bytes" | dd of="$f" bs="$e" seek=$((vpn + 1)) conv=notrunc 2>/dev/null
+}
+# ones: 64 KiB of -1 entries, the filling of a capture around its entries.
+dd if=/dev/zero bs=65536 count=1 2>/dev/null | tr '\000' '\377' >"$T/ones"
+fill() { dd if="$T/ones" of="$1" bs=65536 seek=$(($2 / 65536)) conv=notrunc 2>/dev/null; }
+# mkcap FILE LITTLE SHIFT E HIGHVPN: a header and a few entries, one far up
+# (the file is sparse below it), as pagemap capture writes them.
+mkcap() {
+	f=$1 le=$2 s=$3 e=$4 hi=$5
+	: >"$f"
+	fill "$f" 0
+	fill "$f" $(((hi + 1) * e))
+	fill "$f" $(((hi + 2) * e))
+	printf "\\$(printf %03o "$le")\\$(printf %03o "$s")\\$(printf %03o "$e")\\$(printf %03o "$e")" |
+		dd of="$f" conv=notrunc 2>/dev/null
+	[ "$e" = 8 ] && printf '\000\000\000\000' | dd of="$f" bs=4 seek=1 conv=notrunc 2>/dev/null
+	put "$f" "$le" "$e" 16 0x1234
+	put "$f" "$le" "$e" 17 0x1235
+	put "$f" "$le" "$e" 18 -1
+	put "$f" "$le" "$e" 19 0x99
+	put "$f" "$le" "$e" 20 0
+	put "$f" "$le" "$e" "$hi" 0x7abcd
+	put "$f" "$le" "$e" $((hi + 1)) -1
+}
+dump_ok() {
+	f=$1 le=$2 s=$3 e=$4 hi=$5
+	run dump --json --file "$f"
+	[ "$rc" = 0 ] || { cat "$T/err"; return 1; }
+	"$PY" - "$T/out" "$le" "$s" "$e" "$hi" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+le, s, e, hi = (int(x) for x in sys.argv[2:])
+want = [(16 << s, 2, [(16 << s, 0x1234, 2)]),
+        (19 << s, 2, [(19 << s, 0x99, 1), (20 << s, 0, 1)]),
+        (hi << s, 1, [(hi << s, 0x7abcd, 1)])]
+got = [(int(r["start"], 16), r["pages"],
+        [(int(x["addr"], 16), x["pfn"], x["pages"]) for x in r["runs"]])
+       for r in d["ranges"]]
+good = (d["little_endian"] == bool(le) and d["page_shift"] == s and
+        d["entry_size"] == e and d["page_size"] == 1 << s and
+        d["present_pages"] == 5 and got == want)
+if not good:
+    print("# got", d)
+sys.exit(not good)
+EOF
+}
+for shape in "x86_64 1 12 8 $((0x7ffff000))" "s390x 0 12 8 $((0x3fffff000))" \
+	"i386 1 12 4 $((0xbfff0))" "ppc32-like 0 12 4 $((0xbfff0))" \
+	"arm64-16k 1 14 8 $((0x1fffff00))" "ppc64el-64k 1 16 8 $((0x7fffff0))" \
+	"big-endian-64k 0 16 8 $((0x7fffff0))"; do
+	# shellcheck disable=SC2086
+	set -- $shape
+	mkcap "$T/cap-$1" "$2" "$3" "$4" "$5"
+	check "dump of a captured $1 map (endian $2, page shift $3, entry size $4)" \
+		dump_ok "$T/cap-$1" "$2" "$3" "$4" "$5"
+done
+run dump --file "$T/cap-i386"
+check "dump plain output: header line and ranges" \
+	eval 'grep -q "little-endian, 4096-byte pages (shift 12), 4-byte entries, 5 present pages" "$T/out" && grep -q "frames 0x99+1 0x0+1" "$T/out"'
+printf 'not a pagemap' >"$T/bad"
+check "dump of a file that is not a page map: exit 1" fails_with 1 "not a page map" dump --file "$T/bad"
+check "dump of a missing file: exit 1" fails_with 1 "No such file" dump --file "$T/missing"
+
+# capture then dump: the same present pages as maps.
+run --source kernel capture "$parent" "$T/cap-self"
+cap_rc=$rc
+run --source kernel maps --json "$parent"
+want=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["present_pages"])' "$T/out")
+run dump --json --file "$T/cap-self"
+got=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["present_pages"])' "$T/out" 2>/dev/null || echo none)
+echo "# capture: maps present $want, dump of the capture present $got"
+check "capture of the workload, then dump: the same present pages" \
+	eval '[ "$cap_rc" = 0 ] && [ "$want" = "$got" ]'
+
+echo "1..$n"
+echo "# $((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
