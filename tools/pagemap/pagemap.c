@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -280,6 +281,18 @@ static int slurp(const char *path, char **out, size_t *outlen)
 	return 0;
 }
 
+static uint64_t read_sysfs_u64(const char *path)
+{
+	char *buf;
+	uint64_t v = 0;
+
+	if (!slurp(path, &buf, NULL)) {
+		v = strtoull(buf, NULL, 0);
+		free(buf);
+	}
+	return v;
+}
+
 /* A pid from the command line: digits only, or "self". */
 static int parse_pid(const char *s, pid_t *pid)
 {
@@ -340,18 +353,21 @@ static int proc_exited(pid_t pid)
 
 static void proc_comm(pid_t pid, char *comm, size_t len)
 {
-	char path[64], *buf;
-	size_t n;
+	char path[64];
+	ssize_t n = -1;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	if (slurp(path, &buf, &n)) {
-		snprintf(comm, len, "?");
-		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, comm, len - 1);
+		close(fd);
 	}
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	snprintf(comm, len, "%s", buf);
-	free(buf);
+	if (n < 0)
+		n = snprintf(comm, len, "?");
+	comm[n] = 0;
+	while (n && comm[n - 1] == '\n')
+		comm[--n] = 0;
 }
 
 static void proc_free(struct proc *p)
@@ -524,6 +540,16 @@ static enum pm_source resolve_source(pid_t pid)
 	return access(path, F_OK) ? SRC_KERNEL : SRC_MODULE;
 }
 
+/* One buffer of raw entries for every reader: readers are used one at a time. */
+static unsigned char *raw_buffer(void)
+{
+	static unsigned char *raw;
+
+	if (!raw)
+		raw = xcalloc(BATCH, 8);
+	return raw;
+}
+
 static int reader_open_module(struct reader *r, const char *path)
 {
 	unsigned char b[8];
@@ -543,7 +569,7 @@ static int reader_open_module(struct reader *r, const char *path)
 	}
 	if (pmap_parse_header(b, n, &r->hdr))
 		return -EPROTO;
-	r->raw = xcalloc(BATCH, r->hdr.entry_size);
+	r->raw = raw_buffer();
 	return 0;
 }
 
@@ -559,7 +585,7 @@ static int reader_open_kernel(struct reader *r, const char *path)
 	r->hdr.page_shift = host_page_shift();
 	r->hdr.entry_size = 8;
 	r->hdr.header_size = 0;
-	r->raw = xcalloc(BATCH, 8);
+	r->raw = raw_buffer();
 	return 0;
 }
 
@@ -567,7 +593,6 @@ static void reader_close(struct reader *r)
 {
 	if (r->fd >= 0)
 		close(r->fd);
-	free(r->raw);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 }
@@ -621,59 +646,286 @@ static ssize_t reader_read(struct reader *r, uint64_t vpn, size_t n,
 	return done / es;
 }
 
-/*
- * Calls fn for each batch of entries of each mapping of p. A read that ends
- * early means the address space is gone (exited, exec'd: -ESRCH), unless the
- * mapping lies past the end of the map (x86's [vsyscall] above TASK_SIZE),
- * whose entries are then reported as not present.
- */
 typedef void (*batch_fn)(void *arg, size_t vi, uint64_t vpn,
 			 const uint64_t *e, size_t n);
 
+/*
+ * Calls fn for the entries of virtual pages [vpn, end) of mapping vi, in
+ * batches. A read that ends early sets *eof: the address space is gone, or
+ * the mapping lies past the end of the map (x86's [vsyscall] above
+ * TASK_SIZE); the entries are then reported as not present.
+ */
+static int scan_range(struct reader *r, size_t vi, uint64_t vpn, uint64_t end,
+		      uint64_t *buf, batch_fn fn, void *arg, bool *eof)
+{
+	while (vpn < end) {
+		size_t n = end - vpn < BATCH ? end - vpn : BATCH;
+		ssize_t got = *eof ? 0 : reader_read(r, vpn, n, buf);
+		size_t i;
+
+		if (got < 0)
+			return got;
+		if ((size_t)got < n) {
+			*eof = true;
+			for (i = got; i < n; i++)
+				buf[i] = PMAP_NOT_PRESENT;
+		}
+		fn(arg, vi, vpn, buf, n);
+		vpn += n;
+	}
+	return 0;
+}
+
+/*
+ * The kernel backend on Linux 6.7 and later: PAGEMAP_SCAN tells where pages
+ * are present, skipping unpopulated page tables, and only those ranges are
+ * read. The uapi of <linux/fs.h>, for C libraries whose headers predate it.
+ */
+#ifndef PAGEMAP_SCAN
+#define PAGE_IS_PRESENT		(1 << 3)
+#define PAGE_IS_HUGE		(1 << 6)
+struct page_region {
+	uint64_t start, end, categories;
+};
+
+struct pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask;
+	uint64_t return_mask;
+};
+
+#define PAGEMAP_SCAN	_IOWR('f', 16, struct pm_scan_arg)
+#endif /* PAGEMAP_SCAN */
+
+#define SCAN_REGIONS	1024
+/* Present ranges closer than this many pages are read in one pread. */
+#define SCAN_GAP	1024
+
+/*
+ * Reads the span [vpn, end) of virtual pages in one go and hands each
+ * mapping its part of it.
+ */
+static int scan_span(struct reader *r, const struct proc *p, size_t *vi,
+		     uint64_t vpn, uint64_t end, uint64_t *buf, batch_fn fn,
+		     void *arg, bool *eof)
+{
+	unsigned int shift = r->hdr.page_shift;
+	ssize_t got = *eof ? 0 : reader_read(r, vpn, end - vpn, buf);
+	size_t i;
+
+	if (got < 0)
+		return got;
+	if ((size_t)got < end - vpn) {
+		*eof = true;
+		for (i = got; i < end - vpn; i++)
+			buf[i] = PMAP_NOT_PRESENT;
+	}
+	for (; *vi < p->nr_vmas; ++*vi) {
+		uint64_t s = p->vmas[*vi].start >> shift;
+		uint64_t e = p->vmas[*vi].end >> shift;
+
+		if (s >= end)
+			break;
+		if (e <= vpn)
+			continue;
+		if (s < vpn)
+			s = vpn;
+		if (e > end)
+			e = end;
+		fn(arg, *vi, s, buf + (s - vpn), e - s);
+		if (p->vmas[*vi].end >> shift > end)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * A range the scan reports huge is mapped by PMDs (transparent huge pages)
+ * or hugetlb entries: each PMD-sized, PMD-aligned piece of it maps
+ * physically contiguous frames. Read the first entry of each piece and fill
+ * in the rest, instead of having the kernel expand 512 entries per PMD.
+ */
+static int scan_huge(struct reader *r, const struct proc *p, size_t *vi,
+		     uint64_t vpn, uint64_t end, uint64_t *buf, batch_fn fn,
+		     void *arg, bool *eof, uint64_t pmd_pages)
+{
+	while (vpn < end) {
+		uint64_t to = (vpn + pmd_pages) & ~(pmd_pages - 1);
+		uint64_t first, i, n;
+		ssize_t got;
+		size_t v;
+
+		if (to > end)
+			to = end;
+		n = to - vpn;
+		got = *eof ? 0 : reader_read(r, vpn, 1, &first);
+		if (got < 0)
+			return got;
+		if (!got) {
+			*eof = true;
+			first = PMAP_NOT_PRESENT;
+		}
+		for (i = 0; i < n; i++)
+			buf[i] = first == PMAP_NOT_PRESENT ? first : first + i;
+		for (v = *vi; v < p->nr_vmas; v++) {
+			uint64_t s = p->vmas[v].start >> r->hdr.page_shift;
+			uint64_t e = p->vmas[v].end >> r->hdr.page_shift;
+
+			if (s >= to)
+				break;
+			if (e <= vpn)
+				continue;
+			if (s < vpn)
+				s = vpn;
+			if (e > to)
+				e = to;
+			fn(arg, v, s, buf + (s - vpn), e - s);
+		}
+		vpn = to;
+	}
+	return 0;
+}
+
+/* Returns 0, -errno, or 1 when the kernel has no PAGEMAP_SCAN. */
+static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
+			batch_fn fn, void *arg, bool *eof)
+{
+	static struct page_region reg[SCAN_REGIONS];
+	unsigned int shift = r->hdr.page_shift;
+	size_t nr = p->nr_vmas, vi = 0;
+	uint64_t start, end, span = 0, span_end = 0;
+	static uint64_t pmd_pages;
+	int n, k, ret;
+
+	if (!pmd_pages) {
+		pmd_pages = read_sysfs_u64("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size") >> shift;
+		/* A power of two above one page, or no shortcut. */
+		if (pmd_pages < 2 || (pmd_pages & (pmd_pages - 1)))
+			pmd_pages = 1;
+	}
+
+	if (!nr)
+		return 0;
+	start = p->vmas[0].start;
+	end = p->vmas[nr - 1].end;
+	while (start < end) {
+		struct pm_scan_arg a = {
+			.size = sizeof(a),
+			.start = start,
+			.end = end,
+			.vec = (uintptr_t)reg,
+			.vec_len = SCAN_REGIONS,
+			.category_mask = PAGE_IS_PRESENT,
+			.return_mask = PAGE_IS_PRESENT | PAGE_IS_HUGE,
+		};
+
+		n = ioctl(r->fd, PAGEMAP_SCAN, &a);
+		if (n < 0 && errno == EFAULT && start == p->vmas[0].start &&
+		    nr > 1) {
+			/* A mapping above the user address space: not present. */
+			end = p->vmas[--nr - 1].end;
+			continue;
+		}
+		if (n < 0)
+			return errno == ENOTTY || errno == EINVAL ||
+			       errno == EFAULT ? 1 : -errno;
+		/* Gather present ranges into spans of at most BATCH pages. */
+		for (k = 0; k < n; k++) {
+			uint64_t s = reg[k].start >> shift, e = reg[k].end >> shift;
+
+			if (reg[k].categories & PAGE_IS_HUGE && pmd_pages > 1 &&
+			    !getenv("PAGEMAP_NO_HUGE")) {
+				if (span_end) {
+					ret = scan_span(r, p, &vi, span, span_end,
+							buf, fn, arg, eof);
+					if (ret)
+						return ret;
+					span_end = 0;
+				}
+				ret = scan_huge(r, p, &vi, s, e, buf, fn, arg,
+						eof, pmd_pages);
+				if (ret)
+					return ret;
+				continue;
+			}
+			while (s < e) {
+				uint64_t to;
+
+				if (span_end && s - span_end <= SCAN_GAP &&
+				    s + 1 - span <= BATCH) {
+					to = e - span <= BATCH ? e : span + BATCH;
+					span_end = to;
+					s = to;
+					continue;
+				}
+				if (span_end) {
+					ret = scan_span(r, p, &vi, span, span_end,
+							buf, fn, arg, eof);
+					if (ret)
+						return ret;
+				}
+				span = s;
+				span_end = e - s <= BATCH ? e : s + BATCH;
+				s = span_end;
+			}
+		}
+		if (a.walk_end <= start)
+			break;
+		start = a.walk_end;
+	}
+	if (span_end)
+		return scan_span(r, p, &vi, span, span_end, buf, fn, arg, eof);
+	return 0;
+}
+
+/*
+ * Calls fn for each batch of entries of each mapping of p (with the kernel
+ * backend on a kernel with PAGEMAP_SCAN, only for the ranges where pages are
+ * present). A read cut short by the end of the address space means the
+ * process exited or exec'd: -ESRCH.
+ */
 static int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
 		     batch_fn fn, void *arg)
 {
 	unsigned int shift = r->hdr.page_shift;
 	bool eof = false;
 	size_t vi;
+	int ret = 1;
 
-	for (vi = 0; vi < p->nr_vmas; vi++) {
+	if (r->be == &kernel_backend && !getenv("PAGEMAP_NO_SCAN"))
+		ret = scan_present(r, p, buf, fn, arg, &eof);
+	for (vi = 0; ret > 0 && vi < p->nr_vmas; vi++) {
 		uint64_t vpn = p->vmas[vi].start >> shift;
 		uint64_t end = (p->vmas[vi].end + (1ULL << shift) - 1) >> shift;
 
-		while (vpn < end) {
-			size_t n = end - vpn < BATCH ? end - vpn : BATCH;
-			ssize_t got = eof ? 0 : reader_read(r, vpn, n, buf);
-			size_t i;
-
-			if (got < 0)
-				return got;
-			if ((size_t)got < n) {
-				eof = true;
-				for (i = got; i < n; i++)
-					buf[i] = PMAP_NOT_PRESENT;
-			}
-			fn(arg, vi, vpn, buf, n);
-			vpn += n;
-		}
+		ret = scan_range(r, vi, vpn, end, buf, fn, arg, &eof);
+		if (!ret && vi + 1 < p->nr_vmas)
+			ret = 1;
 	}
+	if (ret < 0)
+		return ret == -ESRCH || proc_exited(p->pid) <= 0 ? ret : -ESRCH;
 	if (eof && proc_exited(p->pid))
 		return -ESRCH;
 	return 0;
 }
 
 /*
- * Opens a process: comm, maps, page map. Returns 0 or -errno; a kernel
- * thread comes back with no mappings.
+ * Opens a process: maps, comm, page map. Returns 0 or -errno; a kernel
+ * thread comes back with no mappings, or as 1 if @skip_empty.
  */
-static int proc_open(struct proc *p, pid_t pid, struct reader *r)
+static int proc_open(struct proc *p, pid_t pid, struct reader *r,
+		     bool skip_empty)
 {
 	int ret, gone;
 
 	memset(p, 0, sizeof(*p));
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
 	p->pid = pid;
-	proc_comm(pid, p->comm, sizeof(p->comm));
 	ret = proc_read_maps(p);
+	if (!ret && !p->nr_vmas && skip_empty)
+		return 1;
+	proc_comm(pid, p->comm, sizeof(p->comm));
 	if (!ret)
 		ret = reader_open_pid(r, pid);
 	/* Some kernels refuse to open the page map of a kernel thread. */
@@ -703,18 +955,6 @@ static struct {
 	bool have_zero, have_huge;
 	uint64_t zero, huge, huge_nr;
 } zp;
-
-static uint64_t read_sysfs_u64(const char *path)
-{
-	char *buf;
-	uint64_t v = 0;
-
-	if (!slurp(path, &buf, NULL)) {
-		v = strtoull(buf, NULL, 0);
-		free(buf);
-	}
-	return v;
-}
 
 static bool thp_can_map_zero(void)
 {
@@ -962,7 +1202,7 @@ static int cmd_maps(int argc, char **argv)
 	probe_zero(true);
 	if (zp.hidden)
 		pm_err("frame numbers are hidden from this user (CAP_SYS_ADMIN shows them): showing them as 0");
-	ret = proc_open(&p, pid, &r);
+	ret = proc_open(&p, pid, &r, false);
 	if (ret)
 		return proc_error(pid, ret);
 	shift = r.hdr.page_shift;
@@ -1114,7 +1354,7 @@ static int load_frames(pid_t pid, struct proc *p, struct fvs *s, uint64_t *buf,
 	struct reader r;
 	int ret;
 
-	ret = proc_open(p, pid, &r);
+	ret = proc_open(p, pid, &r, false);
 	if (ret)
 		return proc_error(pid, ret);
 	s->p = p;
@@ -1257,10 +1497,10 @@ out:
 /* ---- pss ---------------------------------------------------------------- */
 
 /*
- * How many times each frame is mapped: leaves of 64Ki counters, found by a
+ * How many times each frame is mapped: leaves of 1Ki counters, found by a
  * small open-addressing hash on pfn >> 16 (frame numbers can be sparse).
  */
-#define LEAF_SHIFT	16
+#define LEAF_SHIFT	10
 #define LEAF_SIZE	(1UL << LEAF_SHIFT)
 
 struct counts {
@@ -1268,6 +1508,32 @@ struct counts {
 	uint32_t **leaves;
 	size_t size, used;
 };
+
+/*
+ * Leaves come from 2 MiB chunks mapped populated: one system call instead
+ * of a page fault per leaf. Never freed before exit.
+ */
+#define LEAF_CHUNK	(2UL << 20)
+
+static uint32_t *leaf_alloc(void)
+{
+	static unsigned char *chunk;
+	static size_t used = LEAF_CHUNK;
+	void *p;
+
+	if (used + LEAF_SIZE * sizeof(uint32_t) > LEAF_CHUNK) {
+		p = mmap(NULL, LEAF_CHUNK, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED) {
+			pm_err("out of memory");
+			exit(EXIT_FAIL);
+		}
+		chunk = p;
+		used = 0;
+	}
+	used += LEAF_SIZE * sizeof(uint32_t);
+	return (uint32_t *)(chunk + used - LEAF_SIZE * sizeof(uint32_t));
+}
 
 static uint32_t **counts_slot(struct counts *c, uint64_t key)
 {
@@ -1313,19 +1579,26 @@ static uint32_t *counts_leaf(struct counts *c, uint64_t pfn, bool create)
 		*c = n;
 		slot = counts_slot(c, key);
 	}
-	*slot = xcalloc(LEAF_SIZE, sizeof(uint32_t));
+	*slot = leaf_alloc();
 	c->keys[slot - c->leaves] = key;
 	c->used++;
 	return *slot;
 }
+
+/* Counters of consecutive frames, one run per page or per physically contiguous run. */
+struct slot_run {
+	uint32_t *slot;
+	uint32_t n;
+};
 
 struct pss_proc {
 	pid_t pid;
 	char comm[64];
 	bool ok, wanted, kthread;
 	int err;
-	uint64_t *pfns;
-	size_t nr, cap;
+	struct slot_run *runs;	/* the counters of the frames it maps */
+	size_t nr_runs, cap;
+	uint64_t nr;		/* pages */
 	unsigned int shift;
 	uint64_t rss_kb, pss_kb, uss_kb;
 };
@@ -1334,6 +1607,8 @@ struct pss_ctx {
 	struct pss_proc *pp;
 	const struct proc *p;
 	struct counts *counts;
+	uint32_t *leaf;
+	uint64_t leafkey;
 };
 
 static void pss_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
@@ -1341,23 +1616,32 @@ static void pss_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 {
 	struct pss_ctx *c = arg;
 	struct pss_proc *pp = c->pp;
-	uint32_t *leaf = NULL;
-	uint64_t leafkey = UINT64_MAX;
 	size_t i;
 
 	(void)vpn;
 	if (c->p->vmas[vi].hugetlb)
 		return;
 	for (i = 0; i < n; i++) {
+		struct slot_run *last;
+		uint32_t *slot;
+
 		if (!counted(e[i]))
 			continue;
-		grow(&pp->pfns, &pp->cap, pp->nr + 1, sizeof(*pp->pfns));
-		pp->pfns[pp->nr++] = e[i];
-		if (e[i] >> LEAF_SHIFT != leafkey) {
-			leafkey = e[i] >> LEAF_SHIFT;
-			leaf = counts_leaf(c->counts, e[i], true);
+		if (e[i] >> LEAF_SHIFT != c->leafkey) {
+			c->leafkey = e[i] >> LEAF_SHIFT;
+			c->leaf = counts_leaf(c->counts, e[i], true);
 		}
-		leaf[e[i] & (LEAF_SIZE - 1)]++;
+		slot = &c->leaf[e[i] & (LEAF_SIZE - 1)];
+		++*slot;
+		pp->nr++;
+		last = pp->nr_runs ? &pp->runs[pp->nr_runs - 1] : NULL;
+		if (last && last->slot + last->n == slot) {
+			last->n++;
+			continue;
+		}
+		grow(&pp->runs, &pp->cap, pp->nr_runs + 1, sizeof(*pp->runs));
+		pp->runs[pp->nr_runs].slot = slot;
+		pp->runs[pp->nr_runs++].n = 1;
 	}
 }
 
@@ -1399,12 +1683,17 @@ static pid_t *all_pids(size_t *nr)
 static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 			 uint64_t *buf, bool report)
 {
-	struct pss_ctx c = { pp, NULL, counts };
+	struct pss_ctx c = { pp, NULL, counts, NULL, UINT64_MAX };
 	struct reader r;
 	struct proc p;
 	int ret;
 
-	ret = proc_open(&p, pp->pid, &r);
+	/* Scanning everything: no mappings, no memory, nothing to say. */
+	ret = proc_open(&p, pp->pid, &r, report && !pp->wanted);
+	if (ret > 0) {
+		pp->kthread = true;
+		return;
+	}
 	if (!ret) {
 		snprintf(pp->comm, sizeof(pp->comm), "%s", p.comm);
 		pp->shift = r.hdr.page_shift;
@@ -1417,6 +1706,7 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 	if (ret) {
 		/* Its frames stay counted: they were mapped while we looked. */
 		pp->nr = 0;
+		pp->nr_runs = 0;
 		pp->err = ret;
 		if (report)
 			pm_err("pid %d: %s, skipped", pp->pid,
@@ -1486,12 +1776,18 @@ static int cmd_pss(int argc, char **argv)
 		if (!q->ok)
 			continue;
 		ps = 1ULL << q->shift;
-		for (j = 0; j < q->nr; j++) {
-			uint64_t pfn = q->pfns[j];
-			uint32_t cnt = counts_leaf(&counts, pfn, false)[pfn & (LEAF_SIZE - 1)];
+		for (j = 0; j < q->nr_runs; j++) {
+			const uint32_t *slot = q->runs[j].slot;
+			uint32_t k;
 
-			pss += (ps << PSS_SHIFT) / cnt;
-			uss += cnt == 1;
+			for (k = 0; k < q->runs[j].n; k++) {
+				if (slot[k] == 1) {
+					pss += ps << PSS_SHIFT;
+					uss++;
+				} else {
+					pss += (ps << PSS_SHIFT) / slot[k];
+				}
+			}
 		}
 		q->rss_kb = (q->nr * ps) >> 10;
 		q->pss_kb = pss >> (PSS_SHIFT + 10);
@@ -1537,9 +1833,7 @@ static int cmd_pss(int argc, char **argv)
 		printf("\n]\n");
 
 	for (i = 0; i < npids; i++)
-		free(pp[i].pfns);
-	for (i = 0; i < counts.size; i++)
-		free(counts.leaves[i]);
+		free(pp[i].runs);
 	free(counts.keys);
 	free(counts.leaves);
 	free(pp);
@@ -1767,7 +2061,7 @@ static int cmd_capture(int argc, char **argv)
 	}
 	if (parse_pid(argv[0], &pid))
 		return EXIT_FAIL;
-	ret = proc_open(&p, pid, &r);
+	ret = proc_open(&p, pid, &r, false);
 	if (ret)
 		return proc_error(pid, ret);
 	if (r.empty || !p.nr_vmas) {

@@ -5,6 +5,9 @@
 # /proc/PID/pagemap (--source kernel), and of decoding captured maps of every
 # machine shape. TAP output; exits non-zero if any test failed.
 # Run as root: frame numbers are hidden from other users.
+#
+# Checks written as `check NAME eval '...'` expand when they run:
+# shellcheck disable=SC2016
 set -eu
 
 PAGEMAP=${PAGEMAP:-./pagemap}
@@ -227,7 +230,7 @@ mkcap() {
 	fill "$f" 0
 	fill "$f" $(((hi + 1) * e))
 	fill "$f" $(((hi + 2) * e))
-	printf "\\$(printf %03o "$le")\\$(printf %03o "$s")\\$(printf %03o "$e")\\$(printf %03o "$e")" |
+	printf '%b' "\\0$(printf %03o "$le")\\0$(printf %03o "$s")\\0$(printf %03o "$e")\\0$(printf %03o "$e")" |
 		dd of="$f" conv=notrunc 2>/dev/null
 	[ "$e" = 8 ] && printf '\000\000\000\000' | dd of="$f" bs=4 seek=1 conv=notrunc 2>/dev/null
 	put "$f" "$le" "$e" 16 0x1234
@@ -279,6 +282,7 @@ check "dump of a missing file: exit 1" fails_with 1 "No such file" dump --file "
 
 # capture then dump: the same present pages as maps.
 run --source kernel capture "$parent" "$T/cap-self"
+# shellcheck disable=SC2034 # used in the eval below
 cap_rc=$rc
 run --source kernel maps --json "$parent"
 want=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["present_pages"])' "$T/out")
