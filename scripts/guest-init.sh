@@ -31,7 +31,16 @@ arg() {
 # run_test FILE: run one test, print its output, count its TAP lines
 run_test() {
 	echo "# ==== $1"
-	{ timeout "$tmo" "./$1" </dev/null; echo $? >/tmp/rc; } 2>&1 | tee /tmp/out
+	# busybox timeout execs the test in place: $! is the test, and setsid
+	# makes it a group leader, so what it leaves behind is killed too
+	# (or tee would wait for it)
+	{
+		timeout "$tmo" setsid "./$1" </dev/null &
+		pid=$!
+		wait $pid
+		echo $? >/tmp/rc
+		kill -KILL -- "-$pid" 2>/dev/null
+	} 2>&1 | tee /tmp/out
 	rc=$(cat /tmp/rc)
 	s=$(grep -ci '^ok .*# *skip' /tmp/out)
 	p=$(($(grep -c '^ok ' /tmp/out) - s))
@@ -39,7 +48,8 @@ run_test() {
 	pass=$((pass + p)) skip=$((skip + s)) fail=$((fail + f))
 	# kselftest exits 4 when everything was skipped
 	if [ "$f" = 0 ] && [ "$rc" != 0 ] && [ "$rc" != 4 ]; then
-		result fail "$1 exited with status $rc (124: timeout)"
+		[ "$rc" != 143 ] || rc="143 (SIGTERM: timeout after ${tmo}s?)"
+		result fail "$1 exited with status $rc"
 	elif [ $((p + s + f)) = 0 ]; then
 		result fail "$1 printed no TAP result"
 	fi
