@@ -13,12 +13,14 @@
 #   LANE_APPEND	extra kernel arguments (pmap.hugepages: count of the default
 #		hugetlb size, which is 2 MiB to 32 MiB depending on the lane)
 #   LANE_MEM	guest memory
+#   EXPECT	the map header this machine must show: LITTLE,SHIFT,SIZE
 # LANES lists every lane, in the order make check-all runs them.
 
 LANES=${LANES:-arm64 i386 s390x ppc64el arm64-16k}
 
 arch_set() {
 	SERIES=6.1 IMG_SUFFIX=-unsigned IMAGE=vmlinuz LANE_MEM=$VM_MEM
+	EXPECT=1,12,8
 	LANE_APPEND="$VM_APPEND"
 	case $1 in
 	arm64)
@@ -32,25 +34,25 @@ arch_set() {
 		DEB_ARCH=arm64 FLAVOUR=arm64-16k KARCH=arm64 SERIES=6.12
 		CROSS=aarch64-linux-gnu-
 		QEMU="qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on"
-		CONSOLE=ttyAMA0
+		CONSOLE=ttyAMA0 EXPECT=1,14,8
 		LANE_APPEND="$LANE_APPEND pmap.hugepages=8" ;;	# 32 MiB each
 	i386)
 		# the host gcc: kbuild adds -m32 for ARCH=i386; 2 GiB of guest
 		# memory puts pte pages in highmem (HIGHPTE)
 		DEB_ARCH=i386 FLAVOUR=686 KARCH=i386 CROSS=
 		QEMU="qemu-system-i386 -cpu max"
-		CONSOLE=ttyS0
+		CONSOLE=ttyS0 EXPECT=1,12,4
 		LANE_APPEND="$LANE_APPEND pmap.hugepages=32" ;;	# 4 MiB each
 	s390x)
 		DEB_ARCH=s390x FLAVOUR=s390x KARCH=s390 IMG_SUFFIX=
 		CROSS=s390x-linux-gnu-
 		QEMU="qemu-system-s390x -M s390-ccw-virtio -cpu max"
-		CONSOLE=ttysclp0 ;;
+		CONSOLE=ttysclp0 EXPECT=0,12,8 ;;
 	ppc64el)
 		DEB_ARCH=ppc64el FLAVOUR=powerpc64le KARCH=powerpc IMG_SUFFIX=
 		IMAGE=vmlinux CROSS=powerpc64le-linux-gnu-
 		QEMU="qemu-system-ppc64 -M pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off -cpu POWER9 -vga none"
-		CONSOLE=hvc0 ;;
+		CONSOLE=hvc0 EXPECT=1,16,8 ;;
 	*)
 		echo "unknown lane '$1' (lanes: $LANES)" >&2
 		return 1 ;;
@@ -59,5 +61,5 @@ arch_set() {
 	[ "$1" != i386 ] || UCC="gcc -m32"
 	LANE=$1
 	export LANE DEB_ARCH SERIES FLAVOUR IMG_SUFFIX IMAGE KARCH CROSS UCC \
-		QEMU CONSOLE LANE_APPEND LANE_MEM
+		QEMU CONSOLE LANE_APPEND LANE_MEM EXPECT
 }

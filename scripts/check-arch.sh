@@ -1,0 +1,127 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# check-arch.sh LANE... | all: `make check ARCH=LANE` for the foreign lanes
+# of scripts/arch.sh (arm64 i386 s390x ppc64el arm64-16k), one VM at a time.
+# Per lane: fetch the Debian kernel (fetch-foreign-kernel.sh), cross-build
+# the module with W=1 (build-module.sh), cross-build the static selftests
+# (selftests/Makefile with CC=) and the tool, pack the initramfs
+# (mkinitramfs.sh, then the lane's busybox, tests and tool swapped in), boot
+# it in QEMU (TCG) with pmap.job=check plus guest-capture.sh, and keep the
+# map capture in $BUILD/captures/LANE.bin. Ends with one line
+# `N passed, N failed, N skipped`; exit 0 pass, 1 fail, 2 no verdict.
+set -eu
+# shellcheck source=defaults.sh
+. "$(dirname "$0")/defaults.sh"
+# shellcheck source=arch.sh
+. "$(dirname "$0")/arch.sh"
+S=$TOP/scripts
+
+[ $# -gt 0 ] || { echo "usage: check-arch.sh LANE...|all (lanes: $LANES)" >&2; exit 2; }
+# shellcheck disable=SC2086
+[ "$*" != all ] || set -- $LANES
+mkdir -p "$LOGS" "$BUILD/captures"
+
+# pack LANE: the harness's initramfs with this lane's binaries in it
+pack() {
+	"$S/mkinitramfs.sh" "$1" >/dev/null
+	root=$BUILD/$ABI/initramfs
+	cp "$BUSYBOX" "$root/bin/busybox"
+	rm -f "$root/bin/pagemap"
+	[ ! -x "$BUILD/$ABI/pagemap" ] || cp "$BUILD/$ABI/pagemap" "$root/bin/"
+	# the host's selftests out, this lane's in, in the Makefile's order
+	find "$root/tests" -type f ! -name 'vm-*.sh' -exec rm {} +
+	: >"$root/tests/list"
+	while read -r t; do
+		if [ -f "$st/$t" ]; then
+			cp "$st/$t" "$root/tests/" && echo "$t" >>"$root/tests/list"
+		else
+			echo "check-arch $1: selftest $t was not built"
+		fi
+	done <"$st/list"
+	for t in "$root"/tests/vm-*.sh; do
+		[ ! -f "$t" ] || basename "$t" >>"$root/tests/list"
+	done
+	install -m 755 "$S/guest-capture.sh" "$root/tests/"
+	echo guest-capture.sh >>"$root/tests/list"
+	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) |
+		gzip -1 >"$BUILD/$ABI/initramfs.cpio.gz"
+	echo "check-arch $1: initramfs with $(grep -c . "$root/tests/list") tests"
+}
+
+# boot LANE: run the VM, print its verdict line; exit status as run-vm.sh
+boot() {
+	log=$LOGS/$ABI-check.log
+	# shellcheck disable=SC2086
+	set -- $QEMU -accel tcg -m "$LANE_MEM" -smp "$VM_SMP" -nographic \
+		-no-reboot -net none -kernel "$VMLINUZ" \
+		-initrd "$BUILD/$ABI/initramfs.cpio.gz" \
+		-append "console=$CONSOLE panic=-1 pmap.job=check pmap.timeout=$TEST_TIMEOUT pmap.expect=$EXPECT $LANE_APPEND"
+	echo "check-arch $LANE: booting $ABI, console in $log"
+	timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1 || true
+	tr -d '\r' <"$log" | sed -n '/Run \/init/,$p' |
+		sed '/^# capture-begin/,/^# capture-end/{/^#/!d}'
+	tr -d '\r' <"$log" | sed -n '/^# capture-begin/,/^# capture-end/p' |
+		sed '1d;$d' | base64 -d 2>/dev/null |
+		gunzip >"$BUILD/captures/$LANE.bin" 2>/dev/null ||
+		rm -f "$BUILD/captures/$LANE.bin"
+	res=$(tr -d '\r' <"$log" |
+		grep -o 'PMAP_RESULT: [0-9]* passed, [0-9]* failed, [0-9]* skipped' |
+		tail -n 1) || true
+	if [ -z "$res" ]; then
+		tail -n 30 "$log"
+		echo "check-arch $LANE: no verdict (hang, crash or panic), see $log"
+		return 2
+	fi
+	echo "check-arch $LANE: $res"
+	case $res in
+	*" 0 failed"*)	return 0 ;;
+	*)		return 1 ;;
+	esac
+}
+
+# lane LANE: everything for one lane; sets p f s (counts) and rc
+lane() {
+	arch_set "$1"
+	start=$(date +%s)
+	p=0 f=0 s=0 rc=0
+	"$S/fetch-foreign-kernel.sh" "$1" >"$LOGS/fetch-$1.log" 2>&1 ||
+		{ cat "$LOGS/fetch-$1.log"; f=1 rc=2; return; }
+	# shellcheck disable=SC1090
+	. "$CACHE/kernel-$1.env"
+	ARCH=$KARCH CROSS_COMPILE=$CROSS "$S/build-module.sh" "$1" ||
+		{ f=1 rc=1; return; }
+	st=$BUILD/$ABI/selftests
+	make -k -C "$TOP/selftests" OUTPUT="$st" CC="$UCC" \
+		>"$LOGS/$ABI-selftests.log" 2>&1 ||
+		echo "check-arch $1: some selftests failed to build, see $LOGS/$ABI-selftests.log"
+	# shellcheck disable=SC2086
+	$UCC -O2 -Wall -Wextra -static -I"$TOP/include" \
+		-DPMAP_VERSION="\"$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)\"" \
+		-o "$BUILD/$ABI/pagemap" "$TOP/tools/pagemap/pagemap.c" \
+		>"$LOGS/$ABI-tool.log" 2>&1 ||
+		{ rm -f "$BUILD/$ABI/pagemap"; echo "check-arch $1: the tool did not build, see $LOGS/$ABI-tool.log"; }
+	pack "$1"
+	boot || rc=$?
+	if [ -n "${res:-}" ]; then
+		# shellcheck disable=SC2086
+		set -- $res
+		p=$2 f=$4 s=$6
+	else
+		f=1
+	fi
+	echo "check-arch $LANE: $(($(date +%s) - start)) s"
+}
+
+tp=0 tf=0 ts=0 worst=0 summary=
+for l; do
+	res=
+	lane "$l"
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+	[ "$rc" -le "$worst" ] || worst=$rc
+	summary="$summary$l: $p passed, $f failed, $s skipped (exit $rc)
+"
+done
+printf '%s' "$summary"
+echo "$tp passed, $tf failed, $ts skipped"
+exit "$worst"
