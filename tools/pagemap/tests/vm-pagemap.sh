@@ -1,0 +1,184 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The pagemap tool against the module, in the test VM (busybox sh, TAP):
+# share after a fork, pss against smaps_rollup, the module and the kernel
+# page maps agree page for page, errors and their exit codes.
+# Needs /bin/pagemap, /tests/pmap_workload and the module at /proc/pagemap.
+#
+# Checks written as `check NAME eval '...'` expand when they run:
+# shellcheck disable=SC2016
+set -u
+
+NPAGES=64
+T=/tmp/vm-pagemap.$$
+n=0
+wpid=
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+nok() { n=$((n + 1)); echo "not ok $n $1"; }
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+skip_all() { echo "ok 1 vm-pagemap # SKIP $1"; echo "1..1"; exit 0; }
+
+[ -x /bin/pagemap ] || skip_all "no /bin/pagemap (make tool STATIC=1)"
+[ -x /tests/pmap_workload ] || skip_all "no /tests/pmap_workload"
+[ -e /proc/pagemap/$$ ] || skip_all "the module is not mounted at /proc/pagemap"
+mkdir -p "$T"
+cleanup() {
+	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# run ARGS...: status in $rc, output in $T/out and $T/err
+run() {
+	rc=0
+	pagemap "$@" >"$T/out" 2>"$T/err" || rc=$?
+}
+# fails_with STATUS PATTERN ARGS...
+fails_with() {
+	want=$1 pat=$2
+	shift 2
+	run "$@"
+	if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$T/err"; then
+		echo "# pagemap $*: exit $rc, stderr: $(cat "$T/err")"
+		return 1
+	fi
+}
+# field KEY: the numbers of "KEY": N in $T/out, one a line
+field() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" "$T/out"; }
+smaps() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"; }
+
+/tests/pmap_workload "$NPAGES" >"$T/wl" &
+wpid=$!
+i=0
+while ! grep -q child= "$T/wl" && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+parent=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' "$T/wl")
+child=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' "$T/wl")
+[ -n "$child" ] || { echo "Bail out! pmap_workload did not start"; exit 1; }
+ps=$(($(pagemap maps --json self | sed -n 's/.*"page_size": \([0-9]*\).*/\1/p')))
+[ "$ps" -gt 0 ] || ps=4096
+
+# The shared mapping: NPAGES pages, shared, /dev/zero (MAP_SHARED|MAP_ANONYMOUS).
+shm=$(awk -v sz=$((NPAGES * ps)) '$2 ~ /s$/ && $6 ~ /zero/ {
+	split($1, r, "-"); print r[1], r[2] }' "/proc/$parent/maps" | head -n 1)
+# shellcheck disable=SC2086
+set -- $shm
+start=${1:-0} end=${2:-0}
+[ $((0x$end - 0x$start)) = $((NPAGES * ps)) ] || echo "# shared mapping not found: '$shm'"
+# A fork copies no page table entries of shared mappings: fault the pages
+# into the child by reading them through /proc/PID/mem (as a debugger would).
+dd if="/proc/$child/mem" of=/dev/null bs="$ps" skip=$((0x$start / ps)) \
+	count="$NPAGES" 2>/dev/null || echo "# could not read the child's shared pages"
+
+# --- share ---
+run share --json "$parent" "$child"
+pair=$(grep "\"start1\": \"0x$start\"" "$T/out" | grep "\"start2\": \"0x$start\"" |
+	sed -n 's/.*"shared_pages": \([0-9]*\).*/\1/p')
+echo "# share: $(field shared_pages | head -n 1) in all, $pair in the /dev/zero pair"
+check "share after fork of $NPAGES written shared pages reports exactly $NPAGES" \
+	eval '[ "$rc" = 0 ] && [ "$pair" = "$NPAGES" ]'
+check "share --json has shared_pages" grep -q '"shared_pages": [0-9]' "$T/out"
+
+# --- pss against smaps_rollup ---
+pss_vs_smaps() {
+	run pss --json "$1"
+	rss=$(field rss_kb) pss=$(field pss_kb)
+	krss=$(smaps "$1" Rss) kpss=$(smaps "$1" Pss)
+	echo "# pid $1: pagemap Rss $rss Pss $pss, smaps_rollup Rss $krss Pss $kpss"
+	[ "$rc" = 0 ] && [ -n "$rss" ] && [ "$rss" = "$krss" ] &&
+		awk -v a="$pss" -v b="$kpss" 'BEGIN { d = a - b; if (d < 0) d = -d;
+			exit !(d * 100 <= b) }'
+}
+check "pss of the workload parent: Rss equals smaps_rollup, Pss within 1%" \
+	pss_vs_smaps "$parent"
+check "pss of the workload child: Rss equals smaps_rollup, Pss within 1%" \
+	pss_vs_smaps "$child"
+run pss
+check "pss of every process: exit 0, the workload listed" \
+	eval '[ "$rc" = 0 ] && grep -q "^ *$parent " "$T/out"'
+
+# --- the two sources agree page for page ---
+same_maps() {
+	pagemap --source module maps "$1" >"$T/m1" 2>&1
+	pagemap --source kernel maps "$1" >"$T/m2" 2>&1
+	if ! cmp -s "$T/m1" "$T/m2"; then
+		diff "$T/m1" "$T/m2" | head -n 10 | sed 's/^/# /'
+		return 1
+	fi
+	grep -q "present pages" "$T/m1"
+}
+check "maps: --source module and --source kernel agree page for page (parent)" \
+	same_maps "$parent"
+check "maps: --source module and --source kernel agree page for page (child)" \
+	same_maps "$child"
+run --source module maps --json "$parent"
+shm_present() {
+	grep "\"start\": \"0x$start\"" "$T/out" | grep -q "\"present_pages\": $NPAGES,"
+}
+check "maps --source module: the $NPAGES pages of the shared mapping are present" \
+	shm_present
+
+# --- capture and dump ---
+run --source module capture "$parent" "$T/cap"
+# shellcheck disable=SC2034 # used in the eval below
+cap=$rc
+run --source module maps --json "$parent"
+want=$(field present_pages | head -n 1)
+run dump --json --file "$T/cap"
+got=$(field present_pages | head -n 1)
+echo "# capture: maps $want present pages, dump of the capture $got"
+check "capture then dump: the same present pages" \
+	eval '[ "$cap" = 0 ] && [ "$want" = "$got" ]'
+
+# --- errors ---
+check "a pid that is not a number: exit 1" fails_with 1 "'x1' is not a pid" maps x1
+sh -c 'exit 0' &
+gone=$!
+wait "$gone"
+check "a nonexistent pid, module: exit 1, 'pid N: no such process'" \
+	fails_with 1 "pid $gone: no such process" --source module maps "$gone"
+check "a nonexistent pid, kernel: exit 1, 'pid N: no such process'" \
+	fails_with 1 "pid $gone: no such process" --source kernel maps "$gone"
+check "share with a nonexistent pid: exit 1" \
+	fails_with 1 "pid $gone: no such process" share "$parent" "$gone"
+run maps 2
+check "a kernel thread: exit 0, no address space" \
+	eval '[ "$rc" = 0 ] && grep -q "no address space" "$T/out"'
+check "an unknown command: exit 2" fails_with 2 "unknown command" frob
+
+# Processes that exit while pss scans everything are skipped, not fatal.
+( i=0; while [ $i -lt 100 ]; do /bin/true; i=$((i + 1)); done ) &
+cpid=$!
+run pss
+wait "$cpid"
+check "pss of every process while processes exit: exit 0" [ "$rc" = 0 ]
+
+if su nobody -s /bin/sh -c true 2>/dev/null; then
+	asnobody() { su nobody -s /bin/sh -c "$1"; }
+	rc=0
+	asnobody "pagemap --source module maps $parent" >"$T/out" 2>"$T/err" || rc=$?
+	check "another user's process, module: exit 1, permission denied" \
+		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied" "$T/err"'
+	rc=0
+	asnobody "pagemap --source kernel maps $parent" >"$T/out" 2>"$T/err" || rc=$?
+	check "another user's process, kernel: exit 1, permission denied" \
+		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied" "$T/err"'
+	rc=0
+	asnobody 'sleep 5 & p=$!; pagemap share $p $p; r=$?; kill $p; exit $r' \
+		>"$T/out" 2>"$T/err" || rc=$?
+	check "without CAP_SYS_ADMIN: share says frame numbers are hidden, exit 1" \
+		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
+else
+	n=$((n + 1))
+	echo "ok $n permission errors # SKIP no su to nobody"
+fi
+
+echo "1..$n"
