@@ -114,6 +114,65 @@ pss_vs_smaps() {
 check "pss of the workload parent: Rss exact, Pss within 1% of smaps_rollup" pss_vs_smaps "$parent"
 check "pss of the workload child: Rss exact, Pss within 1% of smaps_rollup" pss_vs_smaps "$child"
 
+# The shared zero page, the huge zero page and hugetlb are not Rss (smaps).
+# A Python process read-faults anonymous memory (small and THP-sized) and,
+# if hugetlb pages can be reserved, maps and writes one.
+hp_old=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
+echo $((hp_old + 2)) >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+/usr/bin/python3 - "$T/zp" <<'EOF' &
+import mmap, sys, time
+ps = mmap.PAGESIZE
+small = mmap.mmap(-1, 256 * ps, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS,
+                  prot=mmap.PROT_READ)
+big = mmap.mmap(-1, 8 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS,
+                prot=mmap.PROT_READ)
+if hasattr(mmap, "MADV_HUGEPAGE"):
+    big.madvise(mmap.MADV_HUGEPAGE)
+s = sum(small[i * ps] for i in range(256)) + sum(big[i * ps] for i in range(2048))
+huge = "none"
+try:
+    h = mmap.mmap(-1, 2 << 20, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS | 0x40000)
+    h[0] = 1
+    huge = "mapped"
+except OSError:
+    pass
+open(sys.argv[1], "w").write(huge + "\n")
+time.sleep(30)
+EOF
+zpid=$!
+i=0
+while [ ! -s "$T/zp" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+echo "# zero-page process $zpid, hugetlb: $(cat "$T/zp" 2>/dev/null)"
+check "pss leaves out the zero page and the huge zero page: Rss exact, Pss within 1%" \
+	pss_vs_smaps "$zpid"
+zero_present() {
+	run --source kernel maps --json "$zpid"
+	"$PY" - "$T/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+# the read-faulted mappings are present in the page map
+m = [v for v in d["mappings"] if v["perms"] == "r--p" and v["name"] == ""
+     and v["present_pages"] >= 256]
+print("# read-faulted mappings present: %s" % [v["present_pages"] for v in m])
+sys.exit(not m)
+EOF
+}
+check "maps shows the read-faulted zero pages as present" zero_present
+if grep -q mapped "$T/zp" 2>/dev/null; then
+	hugetlb_rss() {
+		run --source kernel maps --json "$zpid"
+		grep -q '"hugetlb": true' "$T/out" && pss_vs_smaps "$zpid"
+	}
+	check "a hugetlb mapping is recognised and left out of Rss" hugetlb_rss
+else
+	skip "a hugetlb mapping is recognised and left out of Rss" "no hugetlb page could be reserved"
+fi
+kill "$zpid" 2>/dev/null || true
+echo "$hp_old" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+
 run --source kernel pss --json
 check "pss of every process: exit 0 and --json parses" eval '[ "$rc" = 0 ] && json_ok'
 check "pss of every process lists the workload" grep -q "\"pid\": $parent," "$T/out"
