@@ -79,8 +79,10 @@ job_demo() {
 	# the shared anonymous region shows as /dev/zero (deleted), rw-s
 	grep 'rw-s' "/proc/$parent/maps"
 	start=$(grep -m 1 'rw-s' "/proc/$parent/maps" | cut -d- -f1)
-	shift=$(dd if=/proc/pagemap/self bs=1 skip=1 count=1 2>/dev/null | od -An -tu1)
-	page=$((0x$start >> shift))
+	# header byte 1 is PAGE_SHIFT; reads come in whole entries
+	pshift=$(dd if=/proc/pagemap/self bs=8 count=1 2>/dev/null |
+		od -An -tu1 | awk '{ print $2 }')
+	page=$((0x$start >> ${pshift:-12}))
 	for pid in "$parent" "$child"; do
 		echo "# dd if=/proc/pagemap/$pid bs=8 skip=$((page + 1)) count=8 | hexdump -C"
 		dd if="/proc/pagemap/$pid" bs=8 skip=$((page + 1)) count=8 2>/dev/null |

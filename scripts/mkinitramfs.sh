@@ -34,7 +34,7 @@ if [ -x "$tool" ] && ! readelf -l "$tool" | grep -q INTERP; then
 elif [ -e "$tool" ]; then
 	echo "mkinitramfs: $tool is not static (make tool STATIC=1), left out"
 fi
-if [ -f "$BUILD/selftests/list" ]; then
+if [ -d "$BUILD/selftests" ]; then
 	find "$BUILD/selftests" -maxdepth 1 -type f ! -name '*.[od]' \
 		-exec cp {} "$root/tests/" \;
 fi

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# deps.sh: make sure the Debian packages the tests need are installed (as
+# root: apt-get installs the missing ones; otherwise they are listed and it
+# exits 1), then fetch the kernels of $KERNELS (fetch-kernel.sh).
+set -eu
+# shellcheck source=defaults.sh
+. "$(dirname "$0")/defaults.sh"
+
+# build: the module (kbuild and the host tools of linux-kbuild), the static
+# tests and tool; run: QEMU, busybox, cpio; lint: checkpatch, shellcheck
+pkgs="gcc make libc6-dev binutils bc kmod cpio gzip xz-utils perl git
+	libelf1 libssl3 zlib1g pahole linux-headers-amd64 linux-source-6.1
+	busybox-static qemu-system-x86 shellcheck"
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing Debian packages:$missing"
+		echo "as root: apt-get install --no-install-recommends$missing"
+		exit 1
+	fi
+	echo "deps: installing$missing"
+	apt-get update -q
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+
+for series in $KERNELS; do
+	if ! "$TOP/scripts/fetch-kernel.sh" "$series" >/dev/null; then
+		# stale package lists name packages that are gone: refresh once
+		[ "$(id -u)" = 0 ] || exit 1
+		apt-get update -q
+		"$TOP/scripts/fetch-kernel.sh" "$series" >/dev/null
+	fi
+done
+echo "deps: packages and kernels ($KERNELS) ready"
