@@ -15,5 +15,10 @@ echo "# bench: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus," \
 	"thp $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
 echo "# bench: module $(cat /sys/module/pagemap/version 2>/dev/null || echo '?')," \
 	"args: ${args:-none}"
+echo "# bench: cpu flags $(grep -m 1 -o -w -E 'erms|fsrm|la57|pti|pcid' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+rc=0
 # shellcheck disable=SC2086 # args is a list of options
-exec "$here/pagemap_bench" $args
+"$here/pagemap_bench" $args || rc=$?
+# free blocks per order: the module's 64 KiB buffer is an order-4 kmalloc
+echo "# bench: buddyinfo after: $(grep -E "DMA32|Normal" /proc/buddyinfo | tr -s " ")"
+exit "$rc"

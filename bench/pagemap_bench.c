@@ -7,8 +7,10 @@
  * entry of page N is at (N + 1) * E, the kernel's at N * 8) into the same
  * buffer, faulted in before any timing, alternating which reader goes
  * first, and keeps the best of several runs of each. It prints entries per
- * second for both, their ratio, and the store limit: a userspace memset of
- * the same number of output bytes, in the same chunks, in the same run.
+ * second for both, their ratio (best against best, and the median of the
+ * ratios of adjacent runs, which a drifting host load spares), and the
+ * store limit: a userspace memset of the same number of output bytes, in
+ * the same chunks, in the same run.
  *
  * Cases: dense 4K anonymous pages (THP off), THP-backed anonymous memory,
  * tmpfs page cache mapped shared, sparse (one page per 2 MiB), unmapped
@@ -46,6 +48,8 @@
 #define KPM_PFN_MASK		((1ULL << 55) - 1)
 #define KPM_PRESENT		(1ULL << 63)
 #define LAT_SAMPLES		2000
+#define LAT_ROUNDS		3
+#define MAX_REPS		99
 
 struct region {
 	const char *name;
@@ -57,6 +61,7 @@ struct timing {
 	double mod;		/* best seconds, module */
 	double kern;		/* best seconds, in-tree */
 	double store;		/* best seconds, memset */
+	double paired;		/* median of in-tree/module over adjacent runs */
 };
 
 static struct pmap_header hdr;
@@ -64,7 +69,7 @@ static unsigned long page_size;
 static unsigned int page_shift;
 static unsigned char *buf;	/* MAX_BUF, faulted in */
 static unsigned char *vbuf;	/* MAX_BUF, for the agreement check */
-static int reps = 5;
+static int reps = 7;
 static int tap_n;
 static int tap_failed;
 static pid_t self;
@@ -162,6 +167,13 @@ static double store_range(size_t bytes, size_t bsz)
 	return now() - t0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void keep_best(double *best, double t)
 {
 	if (t < 0 || *best < 0)
@@ -179,6 +191,7 @@ static int time_pages(pid_t pid, unsigned long vpn, unsigned long npages,
 {
 	size_t mbytes = npages * hdr.entry_size, kbytes = npages * 8;
 	int mfd = open_module(pid), kfd = open_kernel(pid);
+	double ratios[MAX_REPS], tm, tk;
 	int i;
 
 	memset(t, 0, sizeof(*t));
@@ -191,16 +204,21 @@ static int time_pages(pid_t pid, unsigned long vpn, unsigned long npages,
 	}
 	for (i = 0; i < nrep; i++) {
 		if (i % 2) {
-			keep_best(&t->kern, read_range(kfd, kern_off(vpn), kbytes, bsz));
-			keep_best(&t->mod, read_range(mfd, mod_off(vpn), mbytes, bsz));
+			tk = read_range(kfd, kern_off(vpn), kbytes, bsz);
+			tm = read_range(mfd, mod_off(vpn), mbytes, bsz);
 		} else {
-			keep_best(&t->mod, read_range(mfd, mod_off(vpn), mbytes, bsz));
-			keep_best(&t->kern, read_range(kfd, kern_off(vpn), kbytes, bsz));
+			tm = read_range(mfd, mod_off(vpn), mbytes, bsz);
+			tk = read_range(kfd, kern_off(vpn), kbytes, bsz);
 		}
+		keep_best(&t->mod, tm);
+		keep_best(&t->kern, tk);
 		keep_best(&t->store, store_range(mbytes, bsz));
+		ratios[i] = tm > 0 ? tk / tm : 0;
 	}
 	close(mfd);
 	close(kfd);
+	qsort(ratios, nrep, sizeof(ratios[0]), cmp_double);
+	t->paired = ratios[nrep / 2];
 	return t->mod < 0 || t->kern < 0 ? -1 : 0;
 }
 
@@ -213,10 +231,10 @@ static double meps(unsigned long n, double secs)
 static void print_timing(const char *name, unsigned long npages, size_t bsz,
 			 const struct timing *t)
 {
-	printf("# RESULT %-14s buf=%-7zu entries=%-8lu module=%9.3f intree=%9.3f store=%9.3f Me/s  ratio=%6.2f  module/store=%5.1f%%\n",
+	printf("# RESULT %-14s buf=%-7zu entries=%-8lu module=%9.3f intree=%9.3f store=%9.3f Me/s  ratio=%6.2f  module/store=%5.1f%%  paired=%6.2f\n",
 	       name, bsz, npages, meps(npages, t->mod), meps(npages, t->kern),
 	       meps(npages, t->store), t->kern / t->mod,
-	       100.0 * t->store / t->mod);
+	       100.0 * t->store / t->mod, t->paired);
 	fflush(stdout);
 }
 
@@ -357,6 +375,7 @@ static long smaps_kb(unsigned long start, const char *field)
 static int bench_maps(pid_t pid, const char *name, int nrep)
 {
 	unsigned long ranges[512][2], total = 0, s, e;
+	double ratios[MAX_REPS];
 	struct timing t = { 0 }, one;
 	int nr = 0, i, rep;
 	char path[64], line[512];
@@ -396,7 +415,10 @@ static int bench_maps(pid_t pid, const char *name, int nrep)
 			t.kern = sum.kern;
 		if (!rep || sum.store < t.store)
 			t.store = sum.store;
+		ratios[rep] = sum.kern / sum.mod;
 	}
+	qsort(ratios, nrep, sizeof(ratios[0]), cmp_double);
+	t.paired = ratios[nrep / 2];
 	print_timing(name, total, DEF_BUF, &t);
 	printf("# %s: %d mappings, %lu pages (open and close excluded)\n",
 	       name, nr, total);
@@ -432,73 +454,86 @@ static void *reader_thread(void *p)
 	return NULL;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Median and p99 of @n samples, sorted in place. */
+static void percentiles(double *v, int n, double *med, double *p99)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	qsort(v, n, sizeof(*v), cmp_double);
+	*med = v[n / 2];
+	*p99 = v[n * 99 / 100];
 }
 
 static void bench_latency(const struct region *r)
 {
-	static double mm[LAT_SAMPLES], mu[LAT_SAMPLES];
-	const char *names[] = { "none", "module", "intree" };
+	static double mm[3][LAT_ROUNDS * LAT_SAMPLES];
+	static double mu[3][LAT_ROUNDS * LAT_SAMPLES];
+	static const char * const names[] = { "none", "module", "intree" };
 	unsigned long vpn = r->start >> page_shift, n = r->len >> page_shift;
+	unsigned long scans[3] = { 0 };
+	double m50, m99, u50, u99;
 	struct lat_arg a;
+	int round, which, i;
 	pthread_t th;
-	int which, i;
 
+	/* rounds of none, module, in-tree: drift hits all three alike */
+	for (round = 0; round < LAT_ROUNDS; round++) {
+		for (which = 0; which < 3; which++) {
+			double *pm = mm[which] + round * LAT_SAMPLES;
+			double *pu = mu[which] + round * LAT_SAMPLES;
+
+			memset(&a, 0, sizeof(a));
+			a.rbuf = vbuf;
+			a.fd = -1;
+			if (which == 1) {
+				a.fd = open_module(self);
+				a.off = mod_off(vpn);
+				a.bytes = n * hdr.entry_size;
+			} else if (which == 2) {
+				a.fd = open_kernel(self);
+				a.off = kern_off(vpn);
+				a.bytes = n * 8;
+			}
+			if (which && (a.fd < 0 ||
+				      pthread_create(&th, NULL, reader_thread, &a))) {
+				tap(false, "latency: start the %s reader", names[which]);
+				return;
+			}
+			/* let the reader get going */
+			usleep(20000);
+			for (i = 0; i < LAT_SAMPLES; i++) {
+				double t0, t1, t2;
+				void *p;
+
+				t0 = now();
+				p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				t1 = now();
+				if (p == MAP_FAILED)
+					die("mmap");
+				munmap(p, page_size);
+				t2 = now();
+				pm[i] = (t1 - t0) * 1e6;
+				pu[i] = (t2 - t1) * 1e6;
+			}
+			a.stop = 1;
+			if (which) {
+				pthread_join(th, NULL);
+				close(a.fd);
+			}
+			scans[which] += a.scans;
+			percentiles(pm, LAT_SAMPLES, &m50, &m99);
+			percentiles(pu, LAT_SAMPLES, &u50, &u99);
+			printf("# latency round %d reader=%-6s mmap median=%8.1f p99=%8.1f us  munmap median=%8.1f p99=%8.1f us  (%lu scans)\n",
+			       round + 1, names[which], m50, m99, u50, u99,
+			       a.scans);
+		}
+	}
 	for (which = 0; which < 3; which++) {
-		memset(&a, 0, sizeof(a));
-		a.rbuf = vbuf;
-		a.fd = -1;
-		if (which == 1) {
-			a.fd = open_module(self);
-			a.off = mod_off(vpn);
-			a.bytes = n * hdr.entry_size;
-		} else if (which == 2) {
-			a.fd = open_kernel(self);
-			a.off = kern_off(vpn);
-			a.bytes = n * 8;
-		}
-		if (which && a.fd < 0) {
-			tap(false, "latency: open the %s reader", names[which]);
-			continue;
-		}
-		if (which && pthread_create(&th, NULL, reader_thread, &a)) {
-			tap(false, "latency: start the %s reader", names[which]);
-			close(a.fd);
-			continue;
-		}
-		/* let the reader get going */
-		usleep(20000);
-		for (i = 0; i < LAT_SAMPLES; i++) {
-			double t0, t1, t2;
-			void *p;
-
-			t0 = now();
-			p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			t1 = now();
-			if (p == MAP_FAILED)
-				die("mmap");
-			munmap(p, page_size);
-			t2 = now();
-			mm[i] = (t1 - t0) * 1e6;
-			mu[i] = (t2 - t1) * 1e6;
-		}
-		a.stop = 1;
-		if (which) {
-			pthread_join(th, NULL);
-			close(a.fd);
-		}
-		qsort(mm, LAT_SAMPLES, sizeof(mm[0]), cmp_double);
-		qsort(mu, LAT_SAMPLES, sizeof(mu[0]), cmp_double);
+		percentiles(mm[which], LAT_ROUNDS * LAT_SAMPLES, &m50, &m99);
+		percentiles(mu[which], LAT_ROUNDS * LAT_SAMPLES, &u50, &u99);
 		printf("# RESULT latency reader=%-6s mmap median=%8.1f p99=%8.1f us  munmap median=%8.1f p99=%8.1f us  (%d samples, %lu scans of %lu pages)\n",
-		       names[which], mm[LAT_SAMPLES / 2],
-		       mm[LAT_SAMPLES * 99 / 100], mu[LAT_SAMPLES / 2],
-		       mu[LAT_SAMPLES * 99 / 100], LAT_SAMPLES, a.scans, n);
-		tap(!which || a.scans > 0, "latency: %s reader", names[which]);
+		       names[which], m50, m99, u50, u99,
+		       LAT_ROUNDS * LAT_SAMPLES, scans[which], n);
+		tap(!which || scans[which] > 0, "latency: %s reader", names[which]);
 	}
 }
 
@@ -506,7 +541,7 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-r REPS] [-m DENSE_MIB] [-q]\n"
-		"  -r REPS       best of REPS runs per case (default 5)\n"
+		"  -r REPS       best of REPS runs per case (default 7)\n"
 		"  -m DENSE_MIB  largest dense region, MiB (default 1024)\n"
 		"  -q            quick: small regions, 2 runs (a smoke test)\n",
 		prog);
@@ -545,7 +580,7 @@ int main(int argc, char **argv)
 			usage(argv[0]);
 		}
 	}
-	if (reps < 1 || dense_max < 64 * MIB)
+	if (reps < 1 || reps > MAX_REPS || dense_max < 64 * MIB)
 		usage(argv[0]);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
