@@ -28,12 +28,12 @@ for f; do
 	*_compat.h)		ignore=LINUX_VERSION_CODE,CONSTANT_COMPARISON ;;
 	*)			ignore= ;;
 	esac
-	# GIT_DIR: keep checkpatch from caching CamelCase names in the tree
-	if out=$(GIT_DIR=/nonexistent perl "$cp" --strict --no-tree --quiet --show-types \
-		${ignore:+--ignore "$ignore"} -f "$f" 2>&1); then
+	# run from $BUILD: checkpatch leaves a CamelCase cache in its cwd
+	if out=$(cd "$BUILD" && perl "$cp" --strict --no-tree --quiet \
+		--show-types ${ignore:+--ignore "$ignore"} -f "$TOP/${f#./}" 2>&1); then
 		echo "ok $n checkpatch ${f#./}"
 	else
-		echo "$out" | sed 's/^/# /'
+		echo "$out" | sed "s|$TOP/||; s|^|# |"
 		echo "not ok $n checkpatch ${f#./}"
 		rc=1
 	fi
