@@ -1621,27 +1621,36 @@ static void pss_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 	(void)vpn;
 	if (c->p->vmas[vi].hugetlb)
 		return;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n;) {
 		struct slot_run *last;
 		uint32_t *slot;
+		size_t j, k;
 
-		if (!counted(e[i]))
+		if (!counted(e[i])) {
+			i++;
 			continue;
+		}
 		if (e[i] >> LEAF_SHIFT != c->leafkey) {
 			c->leafkey = e[i] >> LEAF_SHIFT;
 			c->leaf = counts_leaf(c->counts, e[i], true);
 		}
+		/* A run of consecutive frames in one leaf: a huge page, say. */
+		for (j = i + 1; j < n && e[j] == e[i] + (j - i) &&
+		     e[j] >> LEAF_SHIFT == c->leafkey && counted(e[j]); j++)
+			;
 		slot = &c->leaf[e[i] & (LEAF_SIZE - 1)];
-		++*slot;
-		pp->nr++;
+		for (k = 0; k < j - i; k++)
+			slot[k]++;
+		pp->nr += j - i;
 		last = pp->nr_runs ? &pp->runs[pp->nr_runs - 1] : NULL;
 		if (last && last->slot + last->n == slot) {
-			last->n++;
-			continue;
+			last->n += j - i;
+		} else {
+			grow(&pp->runs, &pp->cap, pp->nr_runs + 1, sizeof(*pp->runs));
+			pp->runs[pp->nr_runs].slot = slot;
+			pp->runs[pp->nr_runs++].n = j - i;
 		}
-		grow(&pp->runs, &pp->cap, pp->nr_runs + 1, sizeof(*pp->runs));
-		pp->runs[pp->nr_runs].slot = slot;
-		pp->runs[pp->nr_runs++].n = 1;
+		i = j;
 	}
 }
 
