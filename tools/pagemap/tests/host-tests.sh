@@ -339,6 +339,38 @@ printf 'not a pagemap' >"$T/bad"
 check "dump of a file that is not a page map: exit 1" fails_with 1 "not a page map" dump --file "$T/bad"
 check "dump of a missing file: exit 1" fails_with 1 "No such file" dump --file "$T/missing"
 
+# Real captures from the foreign lanes (scripts/check-arch.sh keeps them in
+# build/captures/LANE.bin: the header and the entries of pages 0 up to the
+# end of a busybox shell's heap).
+CAPTURES=${CAPTURES:-../../build/captures}
+real_capture() {
+	f=$CAPTURES/$1.bin le=$2 s=$3 e=$4
+	run dump --json --file "$f"
+	[ "$rc" = 0 ] || { cat "$T/err"; return 1; }
+	"$PY" - "$T/out" "$le" "$s" "$e" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+le, s, e = (int(x) for x in sys.argv[2:])
+first = d["ranges"][0]["start"] if d["ranges"] else None
+print("# %s: little_endian %s, page shift %d, entry size %d, %d present pages, first at %s"
+      % (d["file"], d["little_endian"], d["page_shift"], d["entry_size"],
+         d["present_pages"], first))
+sys.exit(not (d["little_endian"] == bool(le) and d["page_shift"] == s and
+              d["entry_size"] == e and d["present_pages"] > 0))
+EOF
+}
+for shape in "arm64 1 12 8" "i386 1 12 4" "s390x 0 12 8" "ppc64el 1 16 8" \
+	"arm64-16k 1 14 8"; do
+	# shellcheck disable=SC2086
+	set -- $shape
+	if [ -f "$CAPTURES/$1.bin" ]; then
+		check "dump of the real $1 capture: its header and present pages" \
+			real_capture "$1" "$2" "$3" "$4"
+	else
+		skip "dump of the real $1 capture" "no $CAPTURES/$1.bin yet (make check ARCH=$1)"
+	fi
+done
+
 # capture then dump: the same present pages as maps.
 run --source kernel capture "$parent" "$T/cap-self"
 # shellcheck disable=SC2034 # used in the eval below
