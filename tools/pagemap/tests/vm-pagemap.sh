@@ -105,6 +105,32 @@ run pss
 check "pss of every process: exit 0, the workload listed" \
 	eval '[ "$rc" = 0 ] && grep -q "^ *$parent " "$T/out"'
 
+# Every process at once: Rss is the process's own, so it must equal
+# smaps_rollup's exactly (Pss depends on who else maps a page, the reader of
+# smaps_rollup included, so it is only shown).
+all_rss() {
+	run pss --json
+	[ "$rc" = 0 ] || return 1
+	sed -n 's/.*"pid": \([0-9]*\), "comm": "\([^"]*\)", "rss_kb": \([0-9]*\), "pss_kb": \([0-9]*\).*/\1 \2 \3 \4/p' \
+		"$T/out" >"$T/all"
+	bad=0 cnt=0
+	while read -r pid comm rss pss; do
+		[ "$comm" != pagemap ] || continue
+		[ -r "/proc/$pid/smaps_rollup" ] || continue
+		krss=$(smaps "$pid" Rss) kpss=$(smaps "$pid" Pss)
+		[ -n "$krss" ] || continue
+		cnt=$((cnt + 1))
+		if [ "$rss" != "$krss" ]; then
+			echo "# pid $pid ($comm): Rss $rss, smaps_rollup $krss"
+			bad=$((bad + 1))
+		fi
+		echo "# pid $pid ($comm): Rss $rss/$krss Pss $pss/$kpss"
+	done <"$T/all"
+	echo "# $cnt processes compared, $bad with another Rss"
+	[ "$cnt" -gt 2 ] && [ "$bad" = 0 ]
+}
+check "pss of every process: each Rss equals its smaps_rollup Rss" all_rss
+
 # --- the two sources agree page for page ---
 same_maps() {
 	pagemap --source module maps "$1" >"$T/m1" 2>&1
