@@ -14,6 +14,14 @@ pkgs="gcc make libc6-dev binutils bc kmod cpio gzip xz-utils perl git
 	libelf1 libssl3 zlib1g pahole linux-headers-amd64 linux-source-6.1
 	busybox-static qemu-system-x86 shellcheck"
 
+# apt-get update for this machine's own architecture: an index of a foreign
+# one that fails to download (a mirror mid-sync) would otherwise leave the
+# whole suite unauthenticated
+update() {
+	apt-get update -q -o APT::Architectures="$(dpkg --print-architecture)" ||
+		echo "deps: apt-get update reported errors" >&2
+}
+
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
@@ -26,7 +34,7 @@ if [ -n "$missing" ]; then
 		exit 1
 	fi
 	echo "deps: installing$missing"
-	apt-get update -q
+	update
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
@@ -35,7 +43,7 @@ for series in $KERNELS; do
 	if ! "$TOP/scripts/fetch-kernel.sh" "$series" >/dev/null; then
 		# stale package lists name packages that are gone: refresh once
 		[ "$(id -u)" = 0 ] || exit 1
-		apt-get update -q
+		update
 		"$TOP/scripts/fetch-kernel.sh" "$series" >/dev/null
 	fi
 done
