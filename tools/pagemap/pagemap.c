@@ -48,9 +48,13 @@
 #define KPM_PFN_MASK	((UINT64_C(1) << 55) - 1)
 
 #define HUGETLBFS_MAGIC_NR	0x958458f6
+#define THP_DIR			"/sys/kernel/mm/transparent_hugepage/"
+#define THP_PMD_SIZE		THP_DIR "hpage_pmd_size"
 
 /* Smaps' fixed point for Pss, so that our rounding is the kernel's. */
 #define PSS_SHIFT	12
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum pm_source { SRC_AUTO, SRC_MODULE, SRC_KERNEL };
 
@@ -228,7 +232,9 @@ static void table_print(struct table *t)
 	free(w);
 	t->cells = NULL;
 	t->extra = NULL;
-	t->nrows = t->cap = t->xcap = 0;
+	t->nrows = 0;
+	t->cap = 0;
+	t->xcap = 0;
 }
 
 /* ---- processes: pids, comm, maps ---------------------------------------- */
@@ -327,7 +333,7 @@ static const char *why(int err)
 		return "no page map: the pagemap module is not mounted at " PMAP_MOUNT;
 	case EACCES:
 	case EPERM:
-		return "permission denied (reading another user's process needs root or CAP_SYS_PTRACE)";
+		return "permission denied (needs root or CAP_SYS_PTRACE)";
 	case EPROTO:
 		return "the page map has a header this tool does not understand";
 	default:
@@ -798,7 +804,7 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 	int n, k, ret;
 
 	if (!pmd_pages) {
-		pmd_pages = read_sysfs_u64("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size") >> shift;
+		pmd_pages = read_sysfs_u64(THP_PMD_SIZE) >> shift;
 		/* A power of two above one page, or no shortcut. */
 		if (pmd_pages < 2 || (pmd_pages & (pmd_pages - 1)))
 			pmd_pages = 1;
@@ -961,9 +967,9 @@ static bool thp_can_map_zero(void)
 	char *buf;
 	bool never;
 
-	if (read_sysfs_u64("/sys/kernel/mm/transparent_hugepage/use_zero_page") != 1)
+	if (read_sysfs_u64(THP_DIR "use_zero_page") != 1)
 		return false;
-	if (slurp("/sys/kernel/mm/transparent_hugepage/enabled", &buf, NULL))
+	if (slurp(THP_DIR "enabled", &buf, NULL))
 		return false;
 	never = strstr(buf, "[never]");
 	free(buf);
@@ -971,15 +977,14 @@ static bool thp_can_map_zero(void)
 }
 
 /* Read-faults n pages of a fresh private anonymous mapping at a; entries to e. */
-static int probe_read(struct reader *r, volatile unsigned char *a, size_t n,
+static int probe_read(struct reader *r, unsigned char *a, size_t n,
 		      uint64_t *e)
 {
 	size_t i, ps = 1UL << r->hdr.page_shift;
-	unsigned char sum = 0;
 
+	/* One byte of each page, through a compiler barrier: a real read fault. */
 	for (i = 0; i < n; i++)
-		sum += a[i * ps];
-	(void)sum;
+		__atomic_load_n(&a[i * ps], __ATOMIC_RELAXED);
 	return reader_read(r, (uintptr_t)a >> r->hdr.page_shift, n, e) ==
 	       (ssize_t)n ? 0 : -1;
 }
@@ -1017,7 +1022,7 @@ static int probe_zero(bool quiet)
 		}
 		munmap(a, 2 * ps);
 	}
-	hsz = read_sysfs_u64("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+	hsz = read_sysfs_u64(THP_PMD_SIZE);
 	if (zp.hidden || !hsz || hsz % ps || !thp_can_map_zero())
 		goto out;
 	n = hsz / ps;
@@ -1146,7 +1151,8 @@ static void runs_json(FILE *f, const struct runs *rs, unsigned int shift)
 
 	fputs("[", f);
 	for (i = 0; i < rs->nr; i++)
-		fprintf(f, "%s{\"addr\": \"0x%" PRIx64 "\", \"pfn\": %" PRIu64 ", \"pages\": %" PRIu64 "}",
+		fprintf(f, "%s{\"addr\": \"0x%" PRIx64 "\", \"pfn\": %" PRIu64
+			", \"pages\": %" PRIu64 "}",
 			i ? ", " : "", rs->r[i].vpn << shift, rs->r[i].pfn,
 			rs->r[i].n);
 	fputs("]", f);
@@ -1219,16 +1225,21 @@ static int cmd_maps(int argc, char **argv)
 	if (opt.json) {
 		printf("{\"pid\": %d, \"comm\": ", pid);
 		json_str(stdout, p.comm);
-		printf(", \"source\": \"%s\", \"page_size\": %llu, \"present_pages\": %" PRIu64 ", \"mappings\": [",
+		printf(", \"source\": \"%s\", \"page_size\": %llu, \"present_pages\": %"
+		       PRIu64 ", \"mappings\": [",
 		       r.be->name, 1ULL << shift, total);
 		for (i = 0; i < p.nr_vmas; i++) {
 			struct vma *v = &p.vmas[i];
 
-			printf("%s\n{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\", \"perms\": \"%s\", \"offset\": \"0x%" PRIx64 "\", \"dev\": \"%02x:%02x\", \"inode\": %" PRIu64 ", \"name\": ",
+			printf("%s\n{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
+			       "\", \"perms\": \"%s\", \"offset\": \"0x%" PRIx64
+			       "\", \"dev\": \"%02x:%02x\", \"inode\": %" PRIu64
+			       ", \"name\": ",
 			       i ? "," : "", v->start, v->end, v->perms,
 			       v->offset, v->major, v->minor, v->inode);
 			json_str(stdout, v->name);
-			printf(", \"size_kb\": %" PRIu64 ", \"present_pages\": %" PRIu64 ", \"hugetlb\": %s, \"runs\": ",
+			printf(", \"size_kb\": %" PRIu64 ", \"present_pages\": %" PRIu64
+			       ", \"hugetlb\": %s, \"runs\": ",
 			       (v->end - v->start) >> 10, c.runs[i].present,
 			       v->hugetlb ? "true" : "false");
 			runs_json(stdout, &c.runs[i], shift);
@@ -1436,36 +1447,34 @@ static int cmd_share(int argc, char **argv)
 		json_str(stdout, p1.comm);
 		printf(", \"pid2\": %d, \"comm2\": ", pid2);
 		json_str(stdout, p2.comm);
-		printf(", \"page_size\": %llu, \"shared_pages\": %" PRIu64 ", \"shared_kb\": %" PRIu64 ", \"pairs\": [",
+		printf(", \"page_size\": %llu, \"shared_pages\": %" PRIu64
+		       ", \"shared_kb\": %" PRIu64 ", \"pairs\": [",
 		       1ULL << shift, shared, (shared << shift) >> 10);
 		for (i = 0; i < npairs; i++) {
 			const struct vma *a = &p1.vmas[pairs[i].a];
 			const struct vma *b = &p2.vmas[pairs[i].b];
 
-			printf("%s\n{\"start1\": \"0x%" PRIx64 "\", \"end1\": \"0x%" PRIx64 "\", \"name1\": ",
+			printf("%s\n{\"start1\": \"0x%" PRIx64 "\", \"end1\": \"0x%"
+			       PRIx64 "\", \"name1\": ",
 			       i ? "," : "", a->start, a->end);
 			json_str(stdout, a->name);
-			printf(", \"start2\": \"0x%" PRIx64 "\", \"end2\": \"0x%" PRIx64 "\", \"name2\": ",
+			printf(", \"start2\": \"0x%" PRIx64 "\", \"end2\": \"0x%" PRIx64
+			       "\", \"name2\": ",
 			       b->start, b->end);
 			json_str(stdout, b->name);
 			printf(", \"shared_pages\": %" PRIu64 "}", pairs[i].n);
 		}
 		printf("\n]}\n");
 	} else {
-		static const char *const heads[] = {
-			"PAGES", "SIZE", "MAPPING IN PID 1", "MAPPING IN PID 2"
-		};
-		struct table t = { .ncols = 4, .heads = heads, .align = "rrll" };
 		char h1[32], h2[32];
+		const char *const heads[] = { "PAGES", "SIZE", h1, h2 };
+		struct table t = { .ncols = 4, .heads = heads, .align = "rrll" };
 		int w = addr_width(&p1) > addr_width(&p2) ? addr_width(&p1) :
 							     addr_width(&p2);
 
 		snprintf(h1, sizeof(h1), "MAPPING IN %d", pid1);
 		snprintf(h2, sizeof(h2), "MAPPING IN %d", pid2);
 		{
-			const char *hh[] = { heads[0], heads[1], h1, h2 };
-
-			t.heads = hh;
 			printf("pid %d (%s) and pid %d (%s) share %" PRIu64 " pages (%s)\n",
 			       pid1, p1.comm, pid2, p2.comm, shared,
 			       human_kb((shared << shift) >> 10, hs, sizeof(hs)));
@@ -1828,7 +1837,8 @@ static int cmd_pss(int argc, char **argv)
 		if (opt.json) {
 			printf("%s\n{\"pid\": %d, \"comm\": ", nout ? "," : "", q->pid);
 			json_str(stdout, q->comm);
-			printf(", \"rss_kb\": %" PRIu64 ", \"pss_kb\": %" PRIu64 ", \"uss_kb\": %" PRIu64 "}",
+			printf(", \"rss_kb\": %" PRIu64 ", \"pss_kb\": %" PRIu64
+			       ", \"uss_kb\": %" PRIu64 "}",
 			       q->rss_kb, q->pss_kb, q->uss_kb);
 		} else {
 			printf("%7d  %-16s %8s %8s %8s\n", q->pid, q->comm,
@@ -1879,7 +1889,7 @@ static int cmd_dump(int argc, char **argv)
 	ret = reader_open_module(&r, opt.file);
 	if (ret || r.empty || fstat(r.fd, &st)) {
 		pm_err("%s: %s", opt.file, r.empty ? "empty file, no header" :
-		       ret == -EPROTO ? "not a page map: the header is not one this tool understands" :
+		       ret == -EPROTO ? "not a page map: its header is not one this tool knows" :
 		       strerror(ret ? -ret : errno));
 		reader_close(&r);
 		return EXIT_FAIL;
@@ -1941,11 +1951,13 @@ static int cmd_dump(int argc, char **argv)
 	if (opt.json) {
 		printf("{\"file\": ");
 		json_str(stdout, opt.file);
-		printf(", \"little_endian\": %s, \"page_shift\": %u, \"page_size\": %llu, \"entry_size\": %u, \"present_pages\": %" PRIu64 ", \"ranges\": [",
-		       r.hdr.little_endian ? "true" : "false", shift,
-		       1ULL << shift, r.hdr.entry_size, present);
+		printf(", \"little_endian\": %s, \"page_shift\": %u, \"page_size\": %llu",
+		       r.hdr.little_endian ? "true" : "false", shift, 1ULL << shift);
+		printf(", \"entry_size\": %u, \"present_pages\": %" PRIu64
+		       ", \"ranges\": [", r.hdr.entry_size, present);
 		for (i = 0; i < nrg; i++) {
-			printf("%s\n{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\", \"pages\": %" PRIu64 ", \"runs\": ",
+			printf("%s\n{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
+			       "\", \"pages\": %" PRIu64 ", \"runs\": ",
 			       i ? "," : "", rg[i].vpn << shift,
 			       (rg[i].vpn + rg[i].n) << shift, rg[i].n);
 			runs_json(stdout, &rg[i].runs, shift);
@@ -1957,9 +1969,10 @@ static int cmd_dump(int argc, char **argv)
 		struct table t = { .ncols = 3, .heads = heads, .align = "lrr" };
 		char h[16];
 
-		printf("%s: %s-endian, %llu-byte pages (shift %u), %u-byte entries, %" PRIu64 " present pages\n",
-		       opt.file, r.hdr.little_endian ? "little" : "big",
-		       1ULL << shift, shift, r.hdr.entry_size, present);
+		printf("%s: %s-endian, %llu-byte pages (shift %u), ", opt.file,
+		       r.hdr.little_endian ? "little" : "big", 1ULL << shift, shift);
+		printf("%u-byte entries, %" PRIu64 " present pages\n",
+		       r.hdr.entry_size, present);
 		for (i = 0; i < nrg; i++) {
 			char range[40], pages[24];
 
@@ -2122,11 +2135,16 @@ static const struct subcommand {
 	const char *args;
 	const char *help;
 } subcommands[] = {
-	{ "maps", cmd_maps, "PID", "each mapping with its present pages and frame runs" },
-	{ "share", cmd_share, "PID1 PID2", "the frames both processes map, in total and per pair of mappings" },
-	{ "pss", cmd_pss, "[PID...]", "Rss, Pss and Uss from frame counts over every readable process" },
-	{ "dump", cmd_dump, "--file FILE", "decode a captured map (any byte order, entry size, page size)" },
-	{ "capture", cmd_capture, "PID FILE", "save a process's map in the module's format, for dump" },
+	{ "maps", cmd_maps, "PID",
+	  "each mapping with its present pages and frame runs" },
+	{ "share", cmd_share, "PID1 PID2",
+	  "the frames both processes map, in total and per pair of mappings" },
+	{ "pss", cmd_pss, "[PID...]",
+	  "Rss, Pss and Uss from frame counts over every readable process" },
+	{ "dump", cmd_dump, "--file FILE",
+	  "decode a captured map (any byte order, entry size, page size)" },
+	{ "capture", cmd_capture, "PID FILE",
+	  "save a process's map in the module's format, for dump" },
 	{ "help", cmd_help, "", "this text" },
 };
 
@@ -2140,12 +2158,12 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	size_t i;
 
 	fprintf(f, "Usage: pagemap [OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++) {
 		char head[40];
 
 		snprintf(head, sizeof(head), "%s %s", subcommands[i].name,
@@ -2161,14 +2179,14 @@ static void usage(FILE *f)
 		"  -h, --help             this text\n"
 		"  -V, --version          the version\n"
 		"\nExit status: 0 success, 1 failure (bad pid, no such process,\n"
-		"permission denied, hidden frame numbers), 2 usage error.\n");
+		"permission denied, hidden frame numbers), 2 usage error\n");
 }
 
 static int cmd_help(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	usage(stdout);
+	print_usage(stdout);
 	return EXIT_OK;
 }
 
@@ -2190,20 +2208,20 @@ static int parse_opts(int argc, char **argv, const char *stop)
 			opt.file = optarg;
 			break;
 		case 's':
-			if (!strcmp(optarg, "module"))
+			if (!strcmp(optarg, "module")) {
 				opt.source = SRC_MODULE;
-			else if (!strcmp(optarg, "kernel"))
+			} else if (!strcmp(optarg, "kernel")) {
 				opt.source = SRC_KERNEL;
-			else if (!strcmp(optarg, "auto"))
+			} else if (!strcmp(optarg, "auto")) {
 				opt.source = SRC_AUTO;
-			else {
+			} else {
 				pm_err("--source takes module, kernel or auto, not '%s'",
 				       optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			print_usage(stdout);
 			return EXIT_OK;
 		case 'V':
 			printf("pagemap %s\n", PMAP_VERSION);
@@ -2226,10 +2244,10 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	if (optind >= argc) {
-		usage(stderr);
+		print_usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
 		if (!strcmp(argv[optind], subcommands[i].name))
 			sc = &subcommands[i];
 	if (!sc) {

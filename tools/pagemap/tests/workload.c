@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 	long ps = sysconf(_SC_PAGESIZE), n;
 	char *shared, *priv;
 	pid_t parent = getpid(), child;
-	volatile char sum = 0;
+	char sum = 0;
 	char c;
 	int pipefd[2];
 	long i;
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		if (getppid() != parent)
 			return 0;
 		for (i = 0; i < n; i++)
-			sum += shared[i * ps];
+			sum += __atomic_load_n(&shared[i * ps], __ATOMIC_RELAXED);
 		c = sum;
 		if (write(pipefd[1], &c, 1) != 1)
 			return 1;
