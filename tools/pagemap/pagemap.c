@@ -8,6 +8,7 @@
  * ranges /proc/<pid>/maps lists. See pagemap.1 for the subcommands.
  */
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
