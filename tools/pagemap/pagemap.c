@@ -1207,8 +1207,10 @@ static int cmd_maps(int argc, char **argv)
 	if (parse_pid(argv[0], &pid))
 		return EXIT_FAIL;
 	probe_zero(true);
-	if (zp.hidden)
-		pm_err("frame numbers are hidden from this user (CAP_SYS_ADMIN shows them): showing them as 0");
+	if (zp.hidden) {
+		pm_err("frame numbers are hidden from this user (CAP_SYS_ADMIN shows them): present pages only");
+		opt.no_frames = true;
+	}
 	ret = proc_open(&p, pid, &r, false);
 	if (ret)
 		return proc_error(pid, ret);
@@ -1243,7 +1245,10 @@ static int cmd_maps(int argc, char **argv)
 			       ", \"hugetlb\": %s, \"runs\": ",
 			       (v->end - v->start) >> 10, c.runs[i].present,
 			       v->hugetlb ? "true" : "false");
-			runs_json(stdout, &c.runs[i], shift);
+			if (opt.no_frames)
+				fputs("[]", stdout);
+			else
+				runs_json(stdout, &c.runs[i], shift);
 			putchar('}');
 		}
 		printf("\n]}\n");

@@ -259,6 +259,10 @@ if command -v setpriv >/dev/null; then
 	asuser "$PAGEMAP" --source kernel pss >"$T/out" 2>"$T/err" || rc=$?
 	check "without CAP_SYS_ADMIN pss says frame numbers are hidden: exit 1" \
 		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
+	rc=0
+	asuser "$PAGEMAP" --source kernel maps "$upid" >"$T/out" 2>"$T/err" || rc=$?
+	check "without CAP_SYS_ADMIN maps shows present pages, warns, no frames: exit 0" \
+		eval '[ "$rc" = 0 ] && grep -q "present pages" "$T/out" && ! grep -q frames "$T/out" && grep -q "hidden" "$T/err"'
 	kill "$upid" 2>/dev/null || true
 else
 	skip "permission errors" "setpriv is not installed"
