@@ -248,7 +248,7 @@ if command -v setpriv >/dev/null; then
 	asuser "$PAGEMAP" --source kernel maps "$parent" >"$T/out" 2>"$T/err" || rc=$?
 	check "another user's process: exit 1, 'pid N: permission denied'" \
 		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied" "$T/err"'
-	asuser sleep 5 &
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5 &
 	upid=$!
 	sleep 0.2
 	rc=0
