@@ -1747,7 +1747,7 @@ static int cmd_pss(int argc, char **argv)
 	struct pss_proc *pp;
 	size_t npids, i, j, nout = 0;
 	bool all = !argc, progress, shown = false, failed = false;
-	double t0 = now(), last = 0;
+	double t0 = now(), last = 0, after = 1;
 	uint64_t *buf;
 	pid_t *pids, *want = NULL;
 
@@ -1776,14 +1776,17 @@ static int cmd_pss(int argc, char **argv)
 	}
 	pp = xcalloc(npids, sizeof(*pp));
 	buf = xcalloc(BATCH, sizeof(*buf));
+	/* After a second on a terminal (PAGEMAP_PROGRESS_AFTER: other seconds). */
 	progress = isatty(STDERR_FILENO);
+	if (getenv("PAGEMAP_PROGRESS_AFTER"))
+		after = atof(getenv("PAGEMAP_PROGRESS_AFTER"));
 	for (i = 0; i < npids; i++) {
 		pp[i].pid = pids[i];
 		for (j = 0; j < (size_t)argc; j++)
 			if (want[j] == pids[i])
 				pp[i].wanted = true;
 		pss_scan_one(&pp[i], &counts, buf, all);
-		if (progress && now() - t0 > 1 && now() - last > 0.1) {
+		if (progress && now() - t0 >= after && now() - last > 0.1) {
 			last = now();
 			fprintf(stderr, "\rpagemap: scanning processes: %zu/%zu",
 				i + 1, npids);

@@ -194,6 +194,18 @@ run --source kernel pss
 wait "$cpid" || true
 check "pss of all while processes exit: exit 0" test "$rc" = 0
 
+# A progress line on a terminal (script(1) gives it one), none on a pipe.
+if command -v script >/dev/null; then
+	PAGEMAP_PROGRESS_AFTER=0 script -qec "$PAGEMAP --source kernel pss" /dev/null \
+		>"$T/tty" 2>&1 </dev/null || true
+	check "pss shows a progress line on a terminal" grep -q "scanning processes: [0-9]*/[0-9]*" "$T/tty"
+	PAGEMAP_PROGRESS_AFTER=0 "$PAGEMAP" --source kernel pss >/dev/null 2>"$T/err" || true
+	check "pss shows no progress line when stderr is not a terminal" \
+		eval '! grep -q "scanning processes" "$T/err"'
+else
+	skip "pss shows a progress line on a terminal" "no script(1)"
+fi
+
 # --- maps ---
 run --source kernel maps --json "$parent"
 check "maps --json parses" json_ok

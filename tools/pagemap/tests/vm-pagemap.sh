@@ -202,6 +202,11 @@ if su nobody -s /bin/sh -c true 2>/dev/null; then
 		>"$T/out" 2>"$T/err" || rc=$?
 	check "without CAP_SYS_ADMIN: share says frame numbers are hidden, exit 1" \
 		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
+	rc=0
+	asnobody 'sleep 5 & p=$!; pagemap maps $p; r=$?; kill $p; exit $r' \
+		>"$T/out" 2>"$T/err" || rc=$?
+	check "without CAP_SYS_ADMIN: maps shows present pages without frames, exit 0" \
+		eval '[ "$rc" = 0 ] && grep -q "present pages" "$T/out" && ! grep -q frames "$T/out"'
 else
 	n=$((n + 1))
 	echo "ok $n permission errors # SKIP no su to nobody"
