@@ -1386,8 +1386,8 @@ static int load_frames(pid_t pid, struct proc *p, struct fvs *s, uint64_t *buf,
 
 static void vma_label(char *out, size_t len, const struct vma *v, int w)
 {
-	snprintf(out, len, "%0*" PRIx64 "-%0*" PRIx64 " %s %s", w, v->start, w,
-		 v->end, v->perms, v->name);
+	snprintf(out, len, "%0*" PRIx64 "-%0*" PRIx64 " %s%s%s", w, v->start, w,
+		 v->end, v->perms, *v->name ? " " : "", v->name);
 }
 
 static int cmd_share(int argc, char **argv)
