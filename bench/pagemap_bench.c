@@ -688,8 +688,10 @@ int main(int argc, char **argv)
 	bench_region(&sparse, DEF_BUF);
 	t = bench_region(&holes, DEF_BUF);
 	printf("# GOAL holes module/in-tree >= 10: %.2f\n", t.kern / t.mod);
-	tap(!bench_maps(self, "maps-self", reps), "maps-self: every mapping of this process");
-	tap(!bench_maps(1, "maps-init", reps), "maps-init: every mapping of pid 1 (busybox sh)");
+	tap(!bench_maps(self, "maps-self", reps),
+	    "maps-self: every mapping of this process");
+	tap(!bench_maps(1, "maps-init", reps),
+	    "maps-init: every mapping of pid 1 (busybox sh)");
 
 	/* read sizes: at most 4096 reads or the whole region per run */
 	for (i = 0; i < sizeof(sweep) / sizeof(sweep[0]); i++) {
