@@ -41,6 +41,7 @@
 #define MADV_POPULATE_WRITE	23
 #endif
 
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define MIB			(1UL << 20)
 #define GIB			(1UL << 30)
 #define MAX_BUF			(4 * MIB)
@@ -427,7 +428,7 @@ static int bench_maps(pid_t pid, const char *name, int nrep)
 
 /* The mmap/munmap latency experiment. */
 struct lat_arg {
-	volatile int stop;
+	int stop;		/* set by the main thread, atomically */
 	int fd;			/* -1: no reader */
 	off_t off;
 	size_t bytes;
@@ -439,10 +440,11 @@ static void *reader_thread(void *p)
 {
 	struct lat_arg *a = p;
 
-	while (!a->stop) {
+	while (!__atomic_load_n(&a->stop, __ATOMIC_RELAXED)) {
 		size_t done = 0;
 
-		while (done < a->bytes && !a->stop) {
+		while (done < a->bytes &&
+		       !__atomic_load_n(&a->stop, __ATOMIC_RELAXED)) {
 			size_t n = a->bytes - done < DEF_BUF ? a->bytes - done : DEF_BUF;
 
 			if (pread(a->fd, a->rbuf, n, a->off + done) != (ssize_t)n)
@@ -514,7 +516,7 @@ static void bench_latency(const struct region *r)
 				pm[i] = (t1 - t0) * 1e6;
 				pu[i] = (t2 - t1) * 1e6;
 			}
-			a.stop = 1;
+			__atomic_store_n(&a.stop, 1, __ATOMIC_RELAXED);
 			if (which) {
 				pthread_join(th, NULL);
 				close(a.fd);
@@ -647,11 +649,12 @@ int main(int argc, char **argv)
 	close(fd);
 	unlink("/tmp/pagemap_bench.data");
 	if (madvise(p, file.len, MADV_POPULATE_READ)) {
-		volatile unsigned char sink;
+		unsigned int sum = 0;
 
 		for (len = 0; len < file.len; len += page_size)
-			sink = p[len];
-		(void)sink;
+			sum += p[len];
+		/* keep the loads */
+		__asm__ __volatile__("" : : "r"(sum));
 	}
 	file.start = (unsigned long)p;
 
@@ -694,7 +697,7 @@ int main(int argc, char **argv)
 	    "maps-init: every mapping of pid 1 (busybox sh)");
 
 	/* read sizes: at most 4096 reads or the whole region per run */
-	for (i = 0; i < sizeof(sweep) / sizeof(sweep[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sweep); i++) {
 		const struct region *sr[] = { &dense, &holes };
 		unsigned int j;
 
