@@ -58,7 +58,14 @@ arch_set() {
 		return 1 ;;
 	esac
 	UCC=${CROSS}gcc
-	[ "$1" != i386 ] || UCC="gcc -m32"
+	# gcc -m32 finds the biarch uapi <asm/...> through a link to the
+	# amd64 ones, as gcc-multilib's /usr/include/asm does (gcc-multilib
+	# itself conflicts with the cross compilers: use gcc-12-multilib)
+	if [ "$1" = i386 ]; then
+		mkdir -p "$BUILD/include-i386"
+		ln -sfn /usr/include/x86_64-linux-gnu/asm "$BUILD/include-i386/asm"
+		UCC="gcc -m32 -idirafter $BUILD/include-i386"
+	fi
 	LANE=$1
 	export LANE DEB_ARCH SERIES FLAVOUR IMG_SUFFIX IMAGE KARCH CROSS UCC \
 		QEMU CONSOLE LANE_APPEND LANE_MEM EXPECT

@@ -32,9 +32,11 @@ pack() {
 	# the host's selftests out, this lane's in, in the Makefile's order
 	find "$root/tests" -type f ! -name 'vm-*.sh' -exec rm {} +
 	: >"$root/tests/list"
+	find "$st" -maxdepth 1 -type f ! -name '*.[od]' ! -name list \
+		-exec cp {} "$root/tests/" \;
 	while read -r t; do
 		if [ -f "$st/$t" ]; then
-			cp "$st/$t" "$root/tests/" && echo "$t" >>"$root/tests/list"
+			echo "$t" >>"$root/tests/list"
 		else
 			echo "check-arch $1: selftest $t was not built"
 		fi
