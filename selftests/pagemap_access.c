@@ -304,6 +304,7 @@ TEST_F(access, passed_fd_keeps_the_openers_rights)
 	child = pt_fork();
 	ASSERT_GE(child, 0);
 	if (child == 0) {
+		close(sv[0]);
 		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
 		struct iovec iov = { &c, 1 };
 		struct msghdr msg = {

@@ -98,11 +98,13 @@ TEST(fd_of_an_exited_target_reads_nothing)
 	pid = pt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
+		close(go[1]);
 		p[0] = 1;
 		CHILD_CHECK(write(ready[1], "r", 1) == 1, "%m");
 		CHILD_CHECK(read(go[0], &c, 1) >= 0, "%m");
 		_exit(0);
 	}
+	close(ready[1]);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ(0, pmap_open(pid, &pm));
 	EXPECT_NE(PMAP_NOT_PRESENT, pmap_read_one(&pm, p));
@@ -149,6 +151,7 @@ TEST(fd_outlives_its_target_being_killed_mid_reads)
 		pause();
 		_exit(0);
 	}
+	close(ready[1]);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ(0, pmap_open(pid, &pm));
 	bufsz = pages * pm.h.entry_size;

@@ -245,6 +245,7 @@ TEST_F(mapping, fork_shares_frames_and_cow_write_gives_writer_a_new_frame)
 	pid = pt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
+		close(go[1]);
 		CHILD_CHECK(write(ready[1], &c, 1) == 1, "%m");
 		CHILD_CHECK(read(go[0], &c, 1) == 1, "%m");
 		/* page 0: written before the fork; last: never touched */
@@ -254,6 +255,7 @@ TEST_F(mapping, fork_shares_frames_and_cow_write_gives_writer_a_new_frame)
 		CHILD_CHECK(read(go[0], &c, 1) >= 0, "%m");
 		_exit(0);
 	}
+	close(ready[1]);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ(0, pmap_open(pid, &cpm));
 	kcfd = kpm_open(pid);
@@ -308,6 +310,7 @@ TEST_F(mapping, separate_mappings_of_one_file_share_frames)
 	pid = pt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
+		close(go[1]);
 		q = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 self->fd, 0);
 		CHILD_CHECK(q != MAP_FAILED, "%m");
@@ -316,6 +319,7 @@ TEST_F(mapping, separate_mappings_of_one_file_share_frames)
 		CHILD_CHECK(read(go[0], &c, 1) >= 0, "%m");
 		_exit(0);
 	}
+	close(ready[1]);
 	ASSERT_EQ(sizeof(q), read(ready[0], &q, sizeof(q)));
 	pt_read_fault(self->p, self->len);
 	ASSERT_EQ(0, pmap_open(pid, &cpm));
@@ -444,6 +448,7 @@ TEST_F(thp, fork_shares_the_huge_page)
 	pid = pt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
+		close(go[1]);
 		CHILD_CHECK(read(go[0], &c, 1) >= 0, "%m");
 		_exit(0);
 	}

@@ -260,6 +260,7 @@ TEST_F_TIMEOUT(huge, sigkill_ends_a_huge_read_quickly, 60)
 		pause();
 		_exit(0);
 	}
+	close(ready[1]);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	usleep(100000);
 	pfd.fd = ready[0];
