@@ -58,7 +58,8 @@ smaps() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"; }
 echo "TAP version 13"
 
 if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP the host tests read frame numbers: run as root"
+	echo "ok 1 host tests # SKIP they read frame numbers: run as root"
+	echo "1..1"
 	exit 0
 fi
 
