@@ -50,10 +50,14 @@ static int start_target(struct target *t, const struct target_spec *spec,
 		present[0] = 1;
 		if (spec->keep_caps)
 			CHILD_CHECK(!prctl(PR_SET_KEEPCAPS, 1), "%m");
-		CHILD_CHECK(!setgroups(0, NULL), "%m");
-		CHILD_CHECK(!setresgid(spec->gid, spec->gid, spec->gid), "%m");
-		CHILD_CHECK(!setresuid(spec->ruid, spec->euid, spec->suid),
-			    "%m");
+		/* an unprivileged caller's target keeps the caller's ids */
+		if (geteuid() == 0) {
+			CHILD_CHECK(!setgroups(0, NULL), "%m");
+			CHILD_CHECK(!setresgid(spec->gid, spec->gid, spec->gid),
+				    "%m");
+			CHILD_CHECK(!setresuid(spec->ruid, spec->euid,
+					       spec->suid), "%m");
+		}
 		CHILD_CHECK(!prctl(PR_SET_DUMPABLE, spec->dumpable), "%m");
 		CHILD_CHECK(write(ready[1], &c, 1) == 1, "%m");
 		while (read(go[0], &c, 1) == 1) {

@@ -294,47 +294,77 @@ TEST_F(mapping, fork_shares_frames_and_cow_write_gives_writer_a_new_frame)
 	pmap_close(&cpm);
 }
 
-/* Two processes mapping the same file on their own share its frames. */
-TEST_F(mapping, separate_mappings_of_one_file_share_frames)
+/*
+ * Two processes mapping the same file on their own share its frames: a
+ * memfd (shmem) and a file in /tmp, each read through a private and a shared
+ * mapping of the reader (a private mapping reads the page cache until it
+ * writes).
+ */
+TEST(separate_mappings_of_one_file_share_frames)
 {
+	long page = pt_page_size();
+	size_t len = NPAGES * page;
 	uint64_t mine[NPAGES], theirs[NPAGES];
-	int ready[2], go[2], i;
-	struct pmap cpm;
-	char c = 0, *q;
-	pid_t pid;
+	int kind, kfd, i;
+	struct pmap pm;
 
-	if (variant->backing == ANON)
-		SKIP(return, "anonymous memory has no file to map again");
-	ASSERT_EQ(0, pipe(go));
-	ASSERT_EQ(0, pipe(ready));
-	pid = pt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
+	open_both(_metadata, &pm, &kfd);
+	for (kind = 0; kind < 4; kind++) {
+		char path[] = "/tmp/pagemap-test-XXXXXX", c = 0, *p, *q;
+		int ready[2], go[2], fd;
+		struct pmap cpm;
+		pid_t pid;
+
+		if (kind < 2) {
+			fd = memfd_create("pagemap-test", 0);
+		} else {
+			fd = mkstemp(path);
+			unlink(path);
+		}
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(0, ftruncate(fd, len));
+		ASSERT_EQ(0, pipe(go));
+		ASSERT_EQ(0, pipe(ready));
+		pid = pt_fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			close(go[1]);
+			q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fd, 0);
+			CHILD_CHECK(q != MAP_FAILED, "%m");
+			pt_touch(q, len);
+			CHILD_CHECK(write(ready[1], &q, sizeof(q)) == sizeof(q),
+				    "%m");
+			CHILD_CHECK(read(go[0], &c, 1) >= 0, "%m");
+			_exit(0);
+		}
+		close(ready[1]);
+		ASSERT_EQ(sizeof(q), read(ready[0], &q, sizeof(q)));
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 kind % 2 ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		pt_read_fault(p, len);
+		ASSERT_EQ(0, pmap_open(pid, &cpm));
+		ASSERT_EQ(NPAGES, pmap_read(&cpm, pt_vpn(q), NPAGES, theirs));
+		ASSERT_EQ(NPAGES, pmap_read(&pm, pt_vpn(p), NPAGES, mine));
+		for (i = 0; i < NPAGES; i++) {
+			EXPECT_NE(PMAP_NOT_PRESENT, theirs[i]);
+			EXPECT_EQ(theirs[i], mine[i])
+				TH_LOG("%s %s, page %d", kind < 2 ? "memfd" :
+				       "tmp file", kind % 2 ? "shared" :
+				       "private", i);
+		}
+		EXPECT_SAME_AS_KERNEL(0, &pm, kfd, p, NPAGES);
 		close(go[1]);
-		q = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 self->fd, 0);
-		CHILD_CHECK(q != MAP_FAILED, "%m");
-		pt_touch(q, self->len);
-		CHILD_CHECK(write(ready[1], &q, sizeof(q)) == sizeof(q), "%m");
-		CHILD_CHECK(read(go[0], &c, 1) >= 0, "%m");
-		_exit(0);
+		EXPECT_EQ(0, pt_wait(pid));
+		pmap_close(&cpm);
+		munmap(p, len);
+		close(fd);
+		close(go[0]);
+		close(ready[0]);
 	}
-	close(ready[1]);
-	ASSERT_EQ(sizeof(q), read(ready[0], &q, sizeof(q)));
-	pt_read_fault(self->p, self->len);
-	ASSERT_EQ(0, pmap_open(pid, &cpm));
-	ASSERT_EQ(NPAGES, pmap_read(&cpm, pt_vpn(q), NPAGES, theirs));
-	ASSERT_EQ(NPAGES, pmap_read(&self->pm, pt_vpn(self->p), NPAGES,
-				    mine));
-	/* a private mapping reads the page cache until it writes */
-	for (i = 0; i < NPAGES; i++) {
-		EXPECT_NE(PMAP_NOT_PRESENT, theirs[i]);
-		EXPECT_EQ(theirs[i], mine[i]) TH_LOG("page %d", i);
-	}
-	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, self->p, NPAGES);
-	close(go[1]);
-	EXPECT_EQ(0, pt_wait(pid));
-	pmap_close(&cpm);
+	close(kfd);
+	pmap_close(&pm);
 }
 
 /* Transparent huge pages, sized from sysfs. */
