@@ -244,6 +244,30 @@ TEST_F(map, pread_leaves_the_position_alone)
 	EXPECT_EQ(4 * e, lseek(self->pm.fd, 0, SEEK_CUR));
 }
 
+/* stdio reads one block (st_blksize: a page) at a time: whole entries */
+TEST_F(map, stdio_reads_work)
+{
+	unsigned char got[16 * 8], want[16 * 8];
+	size_t len = 16 * self->esz;
+	char *p = malloc(16 * self->page);
+	off_t off;
+	FILE *f;
+
+	ASSERT_NE(NULL, p);
+	pt_touch(p, 8 * self->page);
+	off = pmap_entry_offset(&self->pm.h, pt_vpn(p));
+	f = fopen(PMAP_MOUNT "/self", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(3, fread(got, 1, 3, f));
+	EXPECT_EQ(self->esz, got[PMAP_HDR_ENTRY_SIZE]);
+	ASSERT_EQ(0, fseeko(f, off, SEEK_SET));
+	ASSERT_EQ(len, fread(got, 1, len, f));
+	ASSERT_EQ((ssize_t)len, pread(self->pm.fd, want, len, off));
+	EXPECT_EQ(0, memcmp(got, want, len));
+	fclose(f);
+	free(p);
+}
+
 TEST_F(map, null_buffer_gives_efault)
 {
 	errno = 0;
