@@ -161,10 +161,9 @@ TEST(read_fault_on_anonymous_memory_maps_the_zero_page)
 	madvise(p, NPAGES * page, MADV_NOHUGEPAGE);
 	pt_read_fault(p, NPAGES * page);
 	ASSERT_EQ(NPAGES, pmap_read(&pm, pt_vpn(p), NPAGES, e));
-	for (i = 0; i < NPAGES; i++) {
-		EXPECT_NE(PMAP_NOT_PRESENT, e[i]);
-		EXPECT_EQ(e[0], e[i]) TH_LOG("page %d", i);
-	}
+	/* present, the kernel's frames (s390 has a zero page per colour) */
+	for (i = 0; i < NPAGES; i++)
+		EXPECT_NE(PMAP_NOT_PRESENT, e[i]) TH_LOG("page %d", i);
 	EXPECT_SAME_AS_KERNEL(0, &pm, kfd, p, NPAGES);
 	/* a write replaces the zero page with a frame of its own */
 	p[0] = 1;

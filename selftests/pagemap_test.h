@@ -449,17 +449,22 @@ static inline long pt_read_maps(pid_t pid, struct pt_vma **out)
 
 /*
  * The end of the file in entries (the number of user pages), found by
- * probing reads of one entry: a read at or past the end returns 0.
+ * probing reads of one entry: a read at or past the end returns 0. No
+ * address reaches 1 << (8 * entry size), so the file ends before that.
  */
 static inline int64_t pmap_probe_end(struct pmap *pm)
 {
 	unsigned char e[8];
-	uint64_t lo = 0, hi = UINT64_C(1) << (63 - pm->h.page_shift - 3);
+	uint64_t lo = 0, hi;
 	ssize_t n;
 
+	hi = UINT64_C(1) << (8 * pm->h.entry_size - pm->h.page_shift);
 	/* invariant: entry lo exists, entry hi does not */
 	n = pread(pm->fd, e, pm->h.entry_size, pmap_entry_offset(&pm->h, 0));
 	if (n != (ssize_t)pm->h.entry_size)
+		return -1;
+	n = pread(pm->fd, e, pm->h.entry_size, pmap_entry_offset(&pm->h, hi));
+	if (n != 0)
 		return -1;
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
@@ -476,24 +481,17 @@ static inline int64_t pmap_probe_end(struct pmap *pm)
 	return hi;
 }
 
-/* The same probe on the kernel's own pagemap: its TASK_SIZE in pages. */
-static inline int64_t kpm_probe_end(int kfd)
+/*
+ * Whether the kernel's own pagemap ends at entry @end (its mm->task_size):
+ * a spot check, since positions past it wrap around or lose their tag bits
+ * on some architectures, so a bisection of it would not be sound.
+ */
+static inline bool kpm_ends_at(int kfd, uint64_t end)
 {
-	uint64_t lo = 0, hi = UINT64_C(1) << (63 - 12 - 3), e;
-	ssize_t n;
+	uint64_t e;
 
-	while (hi - lo > 1) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		n = pread(kfd, &e, 8, mid * 8);
-		if (n < 0)
-			return -errno;
-		if (n == 8)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return hi;
+	return pread(kfd, &e, 8, (end - 1) * 8) == 8 &&
+	       pread(kfd, &e, 8, end * 8) == 0;
 }
 
 /* Drop to @uid/@gid with no supplementary groups and no capabilities. */
