@@ -12,6 +12,7 @@ set -eu
 . "$(dirname "$0")/defaults.sh"
 
 S=$TOP/scripts
+t0=$(date +%s)
 pass=0 fail=0 skip=0
 summary=$BUILD/check-summary
 mkdir -p "$LOGS"
@@ -24,11 +25,17 @@ lane() {
 		tee -a "$summary"
 }
 
+# failures LOG: list a log's failed TAP lines under its lane
+failures() {
+	tr -d '\r' <"$1" | grep '^not ok' | sed 's/^/    /' | tee -a "$summary" ||
+		true
+}
+
 # step NAME CMD...: a build step counted as one test; output in its log
 step() {
 	name=$1
 	shift
-	log=$LOGS/$(echo "$name" | tr ' /' '--').log
+	log=$LOGS/$(echo "$name" | tr -c 'a-zA-Z0-9.+=\n' '-').log
 	if "$@" >"$log" 2>&1; then
 		lane "$name" 1 0 0
 	else
@@ -43,7 +50,7 @@ step() {
 tap() {
 	name=$1
 	shift
-	log=$LOGS/$(echo "$name" | tr ' /' '--').log
+	log=$LOGS/$(echo "$name" | tr -c 'a-zA-Z0-9.+=\n' '-').log
 	rc=0
 	"$@" >"$log" 2>&1 || rc=$?
 	cat "$log"
@@ -53,6 +60,7 @@ tap() {
 	p=$((p - s))
 	[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
 	lane "$name" "$p" "$f" "$s"
+	failures "$log"
 }
 
 # lint_shell: TAP over the shell scripts, by shellcheck
@@ -114,9 +122,10 @@ for series in $KERNELS; do
 		# shellcheck disable=SC2086
 		lane "vm $ABI" $res
 	fi
+	failures "$LOGS/$ABI-check.log"
 done
 
-echo "== results (logs in $LOGS)"
+echo "== results in $(($(date +%s) - t0)) s (logs in $LOGS)"
 cat "$summary"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -25,6 +25,7 @@ if [ "$job" = shell ]; then
 	exec "$@"
 fi
 echo "vm $ABI $job: console in $log"
+start=$(date +%s)
 if [ "${VM_QUIET:-0}" = 1 ]; then
 	timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1 || true
 else
@@ -37,10 +38,11 @@ res=$(tr -d '\r' <"$log" |
 	tail -n 1) || true
 if [ -z "$res" ]; then
 	tail -n 40 "$log"
-	echo "vm $ABI $job: no verdict (hang, crash or panic), see $log"
+	echo "vm $ABI $job: no verdict (hang, crash or panic) after" \
+		"$(($(date +%s) - start)) s, see $log"
 	exit 2
 fi
-echo "vm $ABI $job: $res"
+echo "vm $ABI $job: $res ($(($(date +%s) - start)) s)"
 case $res in
 *" 0 failed"*)	exit 0 ;;
 *)		exit 1 ;;
