@@ -29,10 +29,10 @@ skip() {
 }
 
 echo "1..7"
-# header bytes: endianness, page shift, entry size (od -j would seek to an
-# unaligned position, which the format rejects)
-# shellcheck disable=SC2046 # split into the four numbers on purpose
-set -- $(od -An -tu1 -N4 "$MAP")
+# header bytes: endianness, page shift, entry size. 8 bytes: a whole entry
+# everywhere (busybox od -N4 would read 4 bytes, not a whole 64-bit entry)
+# shellcheck disable=SC2046 # split into the numbers on purpose
+set -- $(dd if="$MAP" bs=8 count=1 2>/dev/null | od -An -tu1)
 shift=$2
 e=$3
 page=$((1 << shift))
