@@ -432,6 +432,15 @@ TEST_F(thp, pmd_mapped_thp_shows_consecutive_frames)
 	EXPECT_TRUE(consecutive(m, self->hpages));
 	EXPECT_EQ(k[0], m[0]);
 	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, self->p, self->hpages);
+	/* reads starting inside the huge page: head frame plus index */
+	EXPECT_EQ(k[1], pmap_read_one(&self->pm, self->p + pt_page_size()));
+	EXPECT_EQ(k[self->hpages - 1],
+		  pmap_read_one(&self->pm, self->p + self->hsize -
+				pt_page_size()));
+	ASSERT_EQ((long)self->hpages / 2,
+		  pmap_read(&self->pm, pt_vpn(self->p) + self->hpages / 2,
+			    self->hpages / 2, m));
+	EXPECT_EQ(0, memcmp(k + self->hpages / 2, m, self->hpages / 2 * 8));
 	free(k);
 	free(m);
 }
@@ -540,6 +549,10 @@ TEST(hugetlb_pages_show_head_frame_plus_index)
 		ASSERT_EQ((long)pages, pmap_read(&pm, pt_vpn(p), pages, e));
 		EXPECT_TRUE(consecutive(e, pages)) TH_LOG("%llu kB", kb);
 		EXPECT_SAME_AS_KERNEL(0, &pm, kfd, p, pages);
+		/* read from inside the huge page */
+		EXPECT_EQ(e[pages - 1], pmap_read_one(&pm, p + size -
+						      pt_page_size()));
+		EXPECT_EQ(e[pages / 2], pmap_read_one(&pm, p + size / 2));
 		munmap(p, size);
 		free(e);
 		tested++;
