@@ -11,10 +11,12 @@
 # their -common part, the amd64 linux-kbuild of the same version (its tools
 # run here), the image and busybox-static are taken with `apt-get download`
 # and unpacked with dpkg-deb -x. apt runs on a private copy of the host's
-# Debian sources limited to amd64 and the lane's architecture, with its own
-# lists under $CACHE/apt: a failing foreign index of another architecture
-# (the security suite's i386 and ppc64el lists can be caught mid-sync) then
-# cannot roll back this one, and the host's lists are left alone.
+# Debian sources for amd64 and the lane's architecture only, with its own
+# lists under $CACHE/apt: the host's dpkg and apt stay as they are (no
+# dpkg --add-architecture, whose foreign indexes then break every later
+# apt-get update when a mirror is mid-sync), and a failing index of another
+# architecture (the security suite's i386 and ppc64el lists can be caught
+# mid-sync) cannot roll back this lane's.
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"
@@ -37,13 +39,10 @@ aptx() {
 	shift
 	"$cmd" -q -o "Dir::State::Lists=$apt/lists" \
 		-o Dir::Etc::SourceList=/dev/null \
-		-o "Dir::Etc::SourceParts=$apt/parts" ${sandbox:+"$sandbox"} "$@"
+		-o "Dir::Etc::SourceParts=$apt/parts" \
+		-o "APT::Architectures=amd64,$DEB_ARCH" ${sandbox:+"$sandbox"} "$@"
 }
 
-# apt must know the architecture; the host's lists stay as they are
-if ! dpkg --print-foreign-architectures | grep -qx "$DEB_ARCH"; then
-	dpkg --add-architecture "$DEB_ARCH"
-fi
 if [ ! -f "$apt/updated" ] || [ -n "$(find "$apt/updated" -mmin +1440)" ]; then
 	mkdir -p "$apt/lists/partial" "$apt/parts"
 	sed "/^Types:/a Architectures: amd64 $DEB_ARCH" "$sources" \
