@@ -14,6 +14,9 @@
 #		hugetlb size, which is 2 MiB to 32 MiB depending on the lane)
 #   LANE_MEM	guest memory
 #   EXPECT	the map header this machine must show: LITTLE,SHIFT,SIZE
+#   PKGS	the host's Debian packages the lane needs (cross gcc-12 named
+#		as such: apt cannot resolve gcc-<triplet> alone here; and
+#		gcc-12-multilib, since gcc-multilib conflicts with them)
 # LANES lists every lane, in the order make check-all runs them.
 
 LANES=${LANES:-arm64 i386 s390x ppc64el arm64-16k}
@@ -26,6 +29,7 @@ arch_set() {
 	arm64)
 		DEB_ARCH=arm64 FLAVOUR=arm64 KARCH=arm64
 		CROSS=aarch64-linux-gnu-
+		PKGS="gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
 		QEMU="qemu-system-aarch64 -M virt -cpu cortex-a57"
 		CONSOLE=ttyAMA0 ;;
 	arm64-16k)
@@ -33,6 +37,7 @@ arch_set() {
 		# pointer authentication does
 		DEB_ARCH=arm64 FLAVOUR=arm64-16k KARCH=arm64 SERIES=6.12
 		CROSS=aarch64-linux-gnu-
+		PKGS="gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
 		QEMU="qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on"
 		CONSOLE=ttyAMA0 EXPECT=1,14,8
 		LANE_APPEND="$LANE_APPEND pmap.hugepages=8" ;;	# 32 MiB each
@@ -40,17 +45,20 @@ arch_set() {
 		# the host gcc: kbuild adds -m32 for ARCH=i386; 2 GiB of guest
 		# memory puts pte pages in highmem (HIGHPTE)
 		DEB_ARCH=i386 FLAVOUR=686 KARCH=i386 CROSS=
+		PKGS="gcc-12-multilib libc6-dev-i386 qemu-system-x86"
 		QEMU="qemu-system-i386 -cpu max"
 		CONSOLE=ttyS0 EXPECT=1,12,4
 		LANE_APPEND="$LANE_APPEND pmap.hugepages=32" ;;	# 4 MiB each
 	s390x)
 		DEB_ARCH=s390x FLAVOUR=s390x KARCH=s390 IMG_SUFFIX=
 		CROSS=s390x-linux-gnu-
+		PKGS="gcc-12-s390x-linux-gnu gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-system-misc"
 		QEMU="qemu-system-s390x -M s390-ccw-virtio -cpu max"
 		CONSOLE=ttysclp0 EXPECT=0,12,8 ;;
 	ppc64el)
 		DEB_ARCH=ppc64el FLAVOUR=powerpc64le KARCH=powerpc IMG_SUFFIX=
 		IMAGE=vmlinux CROSS=powerpc64le-linux-gnu-
+		PKGS="gcc-12-powerpc64le-linux-gnu gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross qemu-system-ppc"
 		QEMU="qemu-system-ppc64 -M pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off -cpu POWER9 -vga none"
 		CONSOLE=hvc0 EXPECT=1,16,8 ;;
 	*)
@@ -68,5 +76,5 @@ arch_set() {
 	fi
 	LANE=$1
 	export LANE DEB_ARCH SERIES FLAVOUR IMG_SUFFIX IMAGE KARCH CROSS UCC \
-		QEMU CONSOLE LANE_APPEND LANE_MEM EXPECT
+		QEMU CONSOLE LANE_APPEND LANE_MEM EXPECT PKGS
 }

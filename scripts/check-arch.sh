@@ -91,6 +91,42 @@ boot() {
 	esac
 }
 
+# deps: the packages every lane asks for (as root: installed; otherwise
+# listed, exit 1), and the common ones through deps.sh
+deps() {
+	missing=
+	for l in $lanes; do
+		[ "$l" != x86_64 ] || continue
+		arch_set "$l"
+		for pkg in $PKGS; do
+			dpkg-query -W -f '${Status}\n' "$pkg" 2>/dev/null |
+				grep -q '^install ok installed' ||
+				case " $missing " in
+				*" $pkg "*) ;;
+				*) missing="$missing $pkg" ;;
+				esac
+		done
+	done
+	KERNELS='' "$S/deps.sh" >/dev/null
+	[ -n "$missing" ] || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing Debian packages:$missing"
+		echo "as root: apt-get install --no-install-recommends$missing"
+		exit 1
+	fi
+	echo "check-arch: installing$missing"
+	for try in 1 2; do
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $missing \
+			>"$LOGS/check-arch-apt.log" 2>&1 && return 0
+		[ "$try" = 1 ] || { cat "$LOGS/check-arch-apt.log"; exit 1; }
+		# stale lists: refresh this machine's own architecture only
+		apt-get update -q -o APT::Architectures="$(dpkg --print-architecture)" \
+			>/dev/null 2>&1 || true
+	done
+}
+
 # x86 LANE: scripts/check.sh, counted by its last line
 x86() {
 	rc=0
@@ -123,6 +159,7 @@ lane() {
 	ARCH=$KARCH CROSS_COMPILE=$CROSS "$S/build-module.sh" "$1" ||
 		{ f=1 rc=1; return; }
 	st=$BUILD/$ABI/selftests
+	rm -f "$st/list"
 	make -k -C "$TOP/selftests" OUTPUT="$st" CC="$UCC" \
 		>"$LOGS/$ABI-selftests.log" 2>&1 ||
 		echo "check-arch $1: some selftests failed to build, see $LOGS/$ABI-selftests.log"
@@ -144,6 +181,7 @@ lane() {
 	echo "check-arch $LANE: $(($(date +%s) - start)) s"
 }
 
+deps
 tp=0 tf=0 ts=0 worst=0 summary=
 for l in $lanes; do
 	res=
