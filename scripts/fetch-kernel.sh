@@ -37,10 +37,15 @@ unpack() {
 
 case $series in
 6.1)
-	kdir=$(find /usr/src -maxdepth 1 -name 'linux-headers-6.1.0-*-amd64' |
-		sort -V | tail -n 1)
-	[ -n "$kdir" ] || { echo "no 6.1 headers: install linux-headers-amd64" >&2; exit 1; }
-	abi=${kdir#/usr/src/linux-headers-}
+	# the ABI the installed metapackage points at
+	abi=$(dpkg-query -W -f '${Depends}' linux-headers-amd64 2>/dev/null |
+		grep -o 'linux-headers-6\.1\.0-[0-9]*-amd64' | head -n 1) || true
+	abi=${abi#linux-headers-}
+	kdir=/usr/src/linux-headers-$abi
+	if [ -z "$abi" ] || [ ! -f "$kdir/Makefile" ]; then
+		echo "no 6.1 headers: install linux-headers-amd64" >&2
+		exit 1
+	fi
 	;;
 6.12)
 	abi=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
