@@ -76,6 +76,17 @@ static inline void pmap_pte_unmap(pte_t *pte)
 #endif
 }
 
+/*
+ * The frame of a PUD-level leaf (1 GiB hugetlb). powerpc's pud_pfn() is a
+ * BUILD_BUG() stub, as its only callers are meant to be devmap paths; its
+ * PUD leaves have the pte layout, so read them as a pte.
+ */
+#ifdef CONFIG_PPC64
+#define pmap_pud_pfn(pud)	pte_pfn(pud_pte(pud))
+#else
+#define pmap_pud_pfn(pud)	pud_pfn(pud)
+#endif
+
 /* simple_inode_init_ts() appeared in 6.7 with the inode timestamp accessors. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
 static inline struct timespec64 simple_inode_init_ts(struct inode *inode)

@@ -160,8 +160,8 @@ static unsigned long pmap_pud_range(struct pmap_walk_state *st, p4d_t *p4dp,
 			pmap_fill_none(st, addr, next);
 		} else if (pud_leaf(pud)) {
 			if (pud_present(pud))
-				pmap_fill_leaf(st, pud_pfn(pud), addr & PUD_MASK,
-					       addr, next);
+				pmap_fill_leaf(st, pmap_pud_pfn(pud),
+					       addr & PUD_MASK, addr, next);
 			else
 				pmap_fill_none(st, addr, next);
 		} else if (pud_bad(pud)) {
