@@ -170,7 +170,7 @@ TEST(read_fault_on_anonymous_memory_maps_the_zero_page)
 	w = pmap_read_one(&pm, p);
 	EXPECT_NE(e[0], w);
 	EXPECT_EQ(kpm_read_one(p), w);
-	EXPECT_EQ(e[0], pmap_read_one(&pm, p + page));
+	EXPECT_EQ(e[1], pmap_read_one(&pm, p + page));
 	munmap(p, NPAGES * page);
 	close(kfd);
 	pmap_close(&pm);

@@ -234,7 +234,7 @@ TEST_F_TIMEOUT(huge, sigkill_ends_a_huge_read_quickly, 60)
 
 	if ((uint64_t)pmap_probe_end(&self->pm) * self->pm.h.entry_size <
 	    count)
-		SKIP(return, "the address space is too small for a huge read");
+		SKIP(return, "the whole map is smaller than one huge read");
 	ASSERT_EQ(0, pipe(ready));
 	pid = pt_fork();
 	ASSERT_GE(pid, 0);
