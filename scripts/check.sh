@@ -63,10 +63,12 @@ tap() {
 	failures "$log"
 }
 
-# lint_shell: TAP over the shell scripts, by shellcheck
+# lint_shell: TAP over every shell script of the tree, by shellcheck
 lint_shell() {
 	n=0 rc=0
-	for f in "$S"/*.sh "$TOP/.ci/run"; do
+	for f in $(cd "$TOP" && git ls-files '*.sh' .ci/run 2>/dev/null ||
+		echo scripts/*.sh .ci/run); do
+		f=$TOP/$f
 		n=$((n + 1))
 		if shellcheck "$f"; then
 			echo "ok $n shellcheck ${f#"$TOP"/}"
