@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # checkpatch.sh [FILE...]: kernel coding style of the C sources (default:
-# *.c *.h at the top, include/, tools/pagemap/, selftests/) with the kernel's
+# *.c *.h at the top, include/, tools/pagemap/, selftests/, bench/) with
 # checkpatch.pl --strict --no-tree, taken from linux-source-6.1 by
 # extract-linux-source.sh. TAP output, one line per file; exits 1 on any
-# complaint. Userspace files (tools/, selftests/) skip the checks that
-# name kernel-only facilities: u64 types, BIT(), __printf() and friends,
-# and CamelCase, which flags C99's PRIx64; the compat header may compare
-# LINUX_VERSION_CODE, which is what it is for.
+# complaint. Userspace files (tools/, selftests/, bench/) skip the checks
+# that name kernel-only facilities: u64 types, BIT(), __printf() and
+# friends, volatile (sig_atomic_t, forcing a fault: userspace has no
+# READ_ONCE), and CamelCase, which flags C99's PRIx64 (USER_IGNORE= checks
+# them all). The compat header may compare LINUX_VERSION_CODE: that is
+# what it is for.
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"
@@ -17,14 +19,14 @@ cp=$BUILD/linux-source/scripts/checkpatch.pl
 LINUX_SOURCE_DIR=$BUILD/linux-source "$TOP/scripts/extract-linux-source.sh" >&2
 cd "$TOP"
 [ $# -gt 0 ] || set -- ./*.c ./*.h include/*.h tools/pagemap/*.c \
-	tools/pagemap/tests/*.c selftests/*.c selftests/*.h
-USER_IGNORE=${USER_IGNORE-PREFER_KERNEL_TYPES,BIT_MACRO,PREFER_DEFINED_ATTRIBUTE_MACRO,CAMELCASE}
+	tools/pagemap/tests/*.c selftests/*.c selftests/*.h bench/*.c
+USER_IGNORE=${USER_IGNORE-PREFER_KERNEL_TYPES,BIT_MACRO,PREFER_DEFINED_ATTRIBUTE_MACRO,CAMELCASE,VOLATILE}
 n=0 rc=0
 for f; do
 	[ -f "$f" ] || continue
 	n=$((n + 1))
 	case $f in
-	tools/* | selftests/*)	ignore=$USER_IGNORE ;;
+	tools/* | selftests/* | bench/*) ignore=$USER_IGNORE ;;
 	*_compat.h)		ignore=LINUX_VERSION_CODE,CONSTANT_COMPARISON ;;
 	*)			ignore= ;;
 	esac
