@@ -13,8 +13,10 @@ KERNELS=${KERNELS:-6.1 6.12}		# Debian kernel series to test
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
 VM_CPU=${VM_CPU:-max}			# TCG CPU model (max: 5-level paging)
+VM_LA57=${VM_LA57:-6.12}		# series run with 5-level paging, the
+					# others with no5lvl (4-level)
 VM_TIMEOUT=${VM_TIMEOUT:-1800}		# seconds for a whole VM run
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}	# seconds per test binary in the guest
 VM_APPEND=${VM_APPEND:-transparent_hugepage=madvise}	# extra kernel args
-export TOP BUILD CACHE LOGS MODULE_SRC KERNELS VM_MEM VM_SMP VM_CPU VM_TIMEOUT \
-	TEST_TIMEOUT VM_APPEND
+export TOP BUILD CACHE LOGS MODULE_SRC KERNELS VM_MEM VM_SMP VM_CPU VM_LA57 \
+	VM_TIMEOUT TEST_TIMEOUT VM_APPEND

@@ -118,8 +118,10 @@ mount -t tmpfs tmpfs /tmp
 arg hugepages 64 >/proc/sys/vm/nr_hugepages
 job=$(arg job check)
 tmo=$(arg timeout 600)
+levels=4
+! grep -qw la57 /proc/cpuinfo || levels=5
 echo "# job $job on $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus," \
-	"$(wc -l </tests/list) tests listed"
+	"$levels-level paging, $(wc -l </tests/list) tests listed"
 echo "$mark" >/dev/kmsg
 
 if insmod /lib/pagemap/pagemap.ko; then

@@ -17,10 +17,15 @@ job=${2:?usage: run-vm.sh SERIES JOB}
 log=$LOGS/$ABI-$job.log
 mkdir -p "$LOGS"
 
+# both page-table depths get tested: -cpu max has LA57
+paging=no5lvl
+for s in $VM_LA57; do
+	[ "$s" != "$series" ] || paging=
+done
 set -- qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" -m "$VM_MEM" \
 	-smp "$VM_SMP" -nographic -no-reboot -net none \
 	-kernel "$VMLINUZ" -initrd "$BUILD/$ABI/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 pmap.job=$job pmap.timeout=$TEST_TIMEOUT $VM_APPEND"
+	-append "console=ttyS0 panic=-1 pmap.job=$job pmap.timeout=$TEST_TIMEOUT $paging $VM_APPEND"
 if [ "$job" = shell ]; then
 	exec "$@"
 fi
