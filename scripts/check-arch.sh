@@ -17,7 +17,7 @@ set -eu
 . "$(dirname "$0")/defaults.sh"
 # shellcheck source=arch.sh
 . "$(dirname "$0")/arch.sh"
-S=$TOP/scripts
+S=$(cd "$(dirname "$0")" && pwd)
 
 [ $# -gt 0 ] || { echo "usage: check-arch.sh LANE...|all (lanes: x86_64 $LANES)" >&2; exit 2; }
 lanes=
@@ -31,25 +31,27 @@ for l; do
 done
 mkdir -p "$LOGS" "$BUILD/captures"
 
-# pack LANE: the harness's initramfs with this lane's binaries in it
+# pack LANE: the harness's initramfs (mkinitramfs.sh) with this lane's
+# busybox, tool and selftests, and guest-capture.sh. A selftest that did
+# not build stays listed, so that the guest fails it.
 pack() {
+	while read -r t; do
+		[ -f "$st/$t" ] || echo "check-arch $1: selftest $t was not built"
+	done <"$st/list"
+	if grep -q 'BUSYBOX:-' "$S/mkinitramfs.sh"; then
+		BUSYBOX=$BUSYBOX TOOL=$BUILD/$ABI/pagemap SELFTESTS=$st \
+			EXTRA_TESTS=$S/guest-capture.sh "$S/mkinitramfs.sh" "$1"
+		return
+	fi
+	# until mkinitramfs.sh takes them: swap them into what it made
 	"$S/mkinitramfs.sh" "$1" >/dev/null
 	root=$BUILD/$ABI/initramfs
 	cp "$BUSYBOX" "$root/bin/busybox"
 	rm -f "$root/bin/pagemap"
 	[ ! -x "$BUILD/$ABI/pagemap" ] || cp "$BUILD/$ABI/pagemap" "$root/bin/"
-	# the host's selftests out, this lane's in, in the Makefile's order
 	find "$root/tests" -type f ! -name 'vm-*.sh' -exec rm {} +
-	: >"$root/tests/list"
-	find "$st" -maxdepth 1 -type f ! -name '*.[od]' ! -name list \
+	find "$st" -maxdepth 1 -type f ! -name '*.[od]' \
 		-exec cp {} "$root/tests/" \;
-	while read -r t; do
-		if [ -f "$st/$t" ]; then
-			echo "$t" >>"$root/tests/list"
-		else
-			echo "check-arch $1: selftest $t was not built"
-		fi
-	done <"$st/list"
 	for t in "$root"/tests/vm-*.sh; do
 		[ ! -f "$t" ] || basename "$t" >>"$root/tests/list"
 	done
@@ -60,16 +62,23 @@ pack() {
 	echo "check-arch $1: initramfs with $(grep -c . "$root/tests/list") tests"
 }
 
-# boot LANE: run the VM, print its verdict line; exit status as run-vm.sh
+# boot LANE: run the VM (run-vm.sh when it takes VM_QEMU and VM_CONSOLE),
+# show its console from /init on, keep the capture; exit as run-vm.sh
 boot() {
 	log=$LOGS/$ABI-check.log
-	# shellcheck disable=SC2086
-	set -- $QEMU -accel tcg -m "$LANE_MEM" -smp "$VM_SMP" -nographic \
-		-no-reboot -net none -kernel "$VMLINUZ" \
-		-initrd "$BUILD/$ABI/initramfs.cpio.gz" \
-		-append "console=$CONSOLE panic=-1 pmap.job=check pmap.timeout=$TEST_TIMEOUT pmap.expect=$EXPECT $LANE_APPEND"
 	echo "check-arch $LANE: booting $ABI, console in $log"
-	timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1 || true
+	if grep -q 'VM_QEMU:-' "$S/run-vm.sh"; then
+		VM_QEMU=$QEMU VM_CONSOLE=$CONSOLE VM_MEM=$LANE_MEM VM_LA57=$LANE \
+			VM_APPEND="pmap.expect=$EXPECT $LANE_APPEND" VM_QUIET=1 \
+			"$S/run-vm.sh" "$LANE" check >/dev/null || true
+	else
+		# shellcheck disable=SC2086
+		set -- $QEMU -accel tcg -m "$LANE_MEM" -smp "$VM_SMP" \
+			-nographic -no-reboot -net none -kernel "$VMLINUZ" \
+			-initrd "$BUILD/$ABI/initramfs.cpio.gz" \
+			-append "console=$CONSOLE panic=-1 pmap.job=check pmap.timeout=$TEST_TIMEOUT pmap.expect=$EXPECT $LANE_APPEND"
+		timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1 || true
+	fi
 	tr -d '\r' <"$log" | sed -n '/Run \/init/,$p' |
 		sed '/^# capture-begin/,/^# capture-end/{/^#/!d}'
 	tr -d '\r' <"$log" | sed -n '/^# capture-begin/,/^# capture-end/p' |
