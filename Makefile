@@ -29,9 +29,25 @@ tool:
 selftests:
 	$(MAKE) -C selftests
 
-# All tests: every kernel lane in QEMU, plus host-side checks.
+# All tests: every kernel lane in QEMU, plus host-side checks. With
+# ARCH=<lane>, that foreign architecture's lane instead (scripts/arch.sh).
+FOREIGN_LANES := arm64 arm64-16k i386 s390x ppc64el
 check:
+ifneq ($(filter $(ARCH),$(FOREIGN_LANES)),)
+	scripts/check-arch.sh $(ARCH)
+else
 	scripts/check.sh
+endif
+
+# Every lane: host checks, x86_64 6.1 and 6.12, then each foreign one.
+check-all:
+	scripts/check-arch.sh x86_64 all
+
+# The whole suite on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak)
+# built once from linux-source-6.12 and cached outside the repository.
+check-debug:
+	KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-5400} TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} \
+		scripts/check.sh
 
 # The main job: a VM that loads the module and shows a page map.
 demo:
@@ -51,6 +67,9 @@ help:
 	@echo '  tool               build tools/pagemap/pagemap (STATIC=1: static)'
 	@echo '  selftests          build the static selftests into build/selftests'
 	@echo '  check              build and run every test, in QEMU per kernel'
+	@echo '  check ARCH=LANE    one foreign lane: $(FOREIGN_LANES)'
+	@echo '  check-all          x86_64 and every foreign lane'
+	@echo '  check-debug        the suite on a KASAN/lockdep debug kernel (built once)'
 	@echo '  demo               boot a VM, load the module, show a page map'
 	@echo '  install            install pagemap.ko for KDIR (modules_install)'
 	@echo '  bench              benchmark against /proc/<pid>/pagemap in QEMU'
@@ -60,5 +79,7 @@ help:
 	@echo '  KDIR=$(KDIR)'
 	@echo '  ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)'
 	@echo '  PMAP_VERSION=$(PMAP_VERSION)'
+	@echo 'Environment of the test lanes (scripts/defaults.sh):'
+	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
 
-.PHONY: all modules install clean tool selftests check demo bench checkpatch help
+.PHONY: all modules install clean tool selftests check check-all check-debug demo bench checkpatch help

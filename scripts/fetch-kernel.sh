@@ -9,6 +9,7 @@
 #         -common and linux-kbuild and unpacked into $CACHE/ABI/root, since
 #         installing it would pull the kernel image onto the host.
 # Both: the linux-image-ABI-unsigned package's vmlinuz, unpacked likewise.
+#   debug: the debug kernel that debug-kernel.sh builds from linux-source-6.12.
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"
@@ -36,6 +37,12 @@ unpack() {
 }
 
 case $series in
+debug)
+	out=$("$(dirname "$0")/debug-kernel.sh")
+	printf 'ABI=6.12-debug\nKDIR=%s\nVMLINUZ=%s\n' "$out" "$out/bzImage" |
+		tee "$env"
+	exit 0
+	;;
 6.1)
 	# the ABI the installed metapackage points at
 	abi=$(dpkg-query -W -f '${Depends}' linux-headers-amd64 2>/dev/null |

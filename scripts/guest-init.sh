@@ -122,6 +122,12 @@ levels=4
 ! grep -qw la57 /proc/cpuinfo || levels=5
 echo "# job $job on $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus," \
 	"$levels-level paging, $(wc -l </tests/list) tests listed"
+# kmemleak (debug kernels): what boot leaked is not ours, forget it
+leaks=/sys/kernel/debug/kmemleak
+if [ -w $leaks ]; then
+	echo scan >$leaks
+	echo clear >$leaks
+fi
 echo "$mark" >/dev/kmsg
 
 if insmod /lib/pagemap/pagemap.ko; then
@@ -143,6 +149,15 @@ shell)	echo "# shell: exit to power off"; setsid cttyhack sh ;;
 *)	result fail "unknown job $job" ;;
 esac
 
+if [ -w $leaks ]; then
+	echo scan >$leaks
+	if grep -q unreferenced $leaks; then
+		cat $leaks
+		result fail "kmemleak: suspected leaks"
+	else
+		result ok "kmemleak: no leaks"
+	fi
+fi
 dmesg >/tmp/dmesg
 if ! grep -q "$mark" /tmp/dmesg; then
 	result fail "dmesg: start marker lost (ring buffer overflow)"

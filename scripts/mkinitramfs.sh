@@ -13,13 +13,17 @@ series=${1:?usage: mkinitramfs.sh SERIES}
 # shellcheck disable=SC1090
 . "$CACHE/kernel-$series.env"
 root=$BUILD/$ABI/initramfs
-tool=$TOP/tools/pagemap/pagemap
+# a foreign lane passes its own busybox-static, tool and selftests
+tool=${TOOL:-$TOP/tools/pagemap/pagemap}
+busybox=${BUSYBOX:-/bin/busybox}
+selftests=${SELFTESTS:-$BUILD/selftests}
 
 rm -rf "$root"
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
 	"$root/etc" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" \
 	"$root/lib/pagemap" "$root/tests"
-cp /bin/busybox "$root/bin/busybox"
+cp "$busybox" "$root/bin/busybox"
+# the applet list of the host's busybox: the same version on every lane
 for app in $(/bin/busybox --list-full); do
 	[ -e "$root/$app" ] || ln -s /bin/busybox "$root/$app"
 done
@@ -34,12 +38,12 @@ if [ -x "$tool" ] && ! readelf -l "$tool" | grep -q INTERP; then
 elif [ -e "$tool" ]; then
 	echo "mkinitramfs: $tool is not static (make tool STATIC=1), left out"
 fi
-if [ -d "$BUILD/selftests" ]; then
-	find "$BUILD/selftests" -maxdepth 1 -type f ! -name '*.[od]' \
+if [ -d "$selftests" ]; then
+	find "$selftests" -maxdepth 1 -type f ! -name '*.[od]' \
 		-exec cp {} "$root/tests/" \;
 fi
 touch "$root/tests/list"
-for t in "$TOP"/tools/pagemap/tests/vm-*.sh; do
+for t in "$TOP"/tools/pagemap/tests/vm-*.sh ${EXTRA_TESTS:-}; do
 	[ -f "$t" ] || continue
 	install -m 755 "$t" "$root/tests/"
 	basename "$t" >>"$root/tests/list"

@@ -22,10 +22,12 @@ paging=no5lvl
 for s in $VM_LA57; do
 	[ "$s" != "$series" ] || paging=
 done
-set -- qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" -m "$VM_MEM" \
+# VM_QEMU: emulator, machine and CPU (scripts/arch.sh sets it per lane)
+# shellcheck disable=SC2086
+set -- ${VM_QEMU:-qemu-system-x86_64 -cpu $VM_CPU} -accel tcg -m "$VM_MEM" \
 	-smp "$VM_SMP" -nographic -no-reboot -net none \
 	-kernel "$VMLINUZ" -initrd "$BUILD/$ABI/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 pmap.job=$job pmap.timeout=$TEST_TIMEOUT $paging $VM_APPEND"
+	-append "console=${VM_CONSOLE:-ttyS0} panic=-1 pmap.job=$job pmap.timeout=$TEST_TIMEOUT $paging $VM_APPEND"
 if [ "$job" = shell ]; then
 	exec "$@"
 fi
