@@ -51,10 +51,15 @@
 #define PMAP_PID_POS_BASE	3
 
 /*
- * Entries gathered in kernel memory before each copy_to_user(): bounds the
- * memory a read uses, whatever its size.
+ * Entries gathered in kernel memory, under the mmap lock, before they are
+ * stored to the reader: one page, the entries of one pte table on x86_64.
+ * Bounds the memory a read uses, whatever its size. (A 64 KiB buffer made
+ * every read of 64 KiB or more about 3x slower on 6.12: docs/BENCHMARKS.md.)
  */
-#define PMAP_BUF_ENTRIES	(SZ_64K / PMAP_ENTRY_SIZE)
+#define PMAP_BUF_ENTRIES	(PAGE_SIZE / PMAP_ENTRY_SIZE)
+
+/* The most entries of a hole between VMAs stored per step of a read. */
+#define PMAP_HOLE_ENTRIES	(SZ_64K / PMAP_ENTRY_SIZE)
 
 static struct proc_dir_entry *pmap_proc_dir;
 
@@ -211,6 +216,53 @@ static long pmap_fill(struct pmap_file *pf, unsigned long addr,
 }
 
 /*
+ * How many of the @n pages from @addr lie in a hole between VMAs: 0 if
+ * @addr is inside a VMA, or -EINTR.
+ */
+static long pmap_hole_pages(struct pmap_file *pf, unsigned long addr,
+			    unsigned long n)
+{
+	struct vm_area_struct *vma;
+	unsigned long end;
+
+	if (mmap_read_lock_killable(pf->mm))
+		return -EINTR;
+	vma = find_vma(pf->mm, addr);
+	end = vma ? vma->vm_start : pf->mm->task_size;
+	mmap_read_unlock(pf->mm);
+	if (end <= addr)
+		return 0;
+	return min_t(unsigned long, n, (end - addr) >> PAGE_SHIFT);
+}
+
+/*
+ * Store @n entries from @kbuf, or @n not-present entries if @kbuf is NULL,
+ * to the reader's buffer, one word each: a loop of stores instead of
+ * memset() and copy_to_user() (docs/BENCHMARKS.md). Returns the bytes
+ * stored, fewer if the buffer faults.
+ */
+static size_t pmap_put(char __user *ubuf, const unsigned long *kbuf,
+		       unsigned long n)
+{
+	unsigned long __user *uout = (unsigned long __user *)ubuf;
+	unsigned long i = 0;
+
+	might_fault();
+	if (!user_access_begin(uout, n * PMAP_ENTRY_SIZE))
+		return 0;
+	if (kbuf) {
+		for (; i < n; i++)
+			unsafe_put_user(kbuf[i], uout + i, out_fault);
+	} else {
+		for (; i < n; i++)
+			unsafe_put_user(PMAP_NONE, uout + i, out_fault);
+	}
+out_fault:
+	user_access_end();
+	return i * PMAP_ENTRY_SIZE;
+}
+
+/*
  * /proc/pagemap/<pid> - an array mapping virtual pages to page frames
  *
  * For each page of the target's user address space the file holds one
@@ -266,28 +318,39 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 	idx = *ppos / PMAP_ENTRY_SIZE;
 	left = min_t(unsigned long, count / PMAP_ENTRY_SIZE, nr_idx - idx);
 
-	kbuf = kvmalloc_array(min_t(unsigned long, left, PMAP_BUF_ENTRIES),
-			      PMAP_ENTRY_SIZE, GFP_KERNEL);
+	kbuf = kmalloc_array(min_t(unsigned long, left, PMAP_BUF_ENTRIES),
+			     PMAP_ENTRY_SIZE, GFP_KERNEL);
 	if (!kbuf) {
 		ret = -ENOMEM;
 		goto out_put_mm;
 	}
 
 	while (left) {
-		n = min_t(unsigned long, left, PMAP_BUF_ENTRIES);
-		i = 0;
-		if (idx == 0)
-			kbuf[i++] = pmap_header();
-		if (i < n) {
-			ret = pmap_fill(pf, (idx + i - 1) << PAGE_SHIFT,
-					kbuf + i, n - i);
+		n = 0;
+		if (idx > 0) {
+			ret = pmap_hole_pages(pf, (idx - 1) << PAGE_SHIFT,
+					      min_t(unsigned long, left,
+						    PMAP_HOLE_ENTRIES));
 			if (ret < 0)
 				break;
+			n = ret;
 		}
-
-		bytes = n * PMAP_ENTRY_SIZE;
-		bytes -= copy_to_user(ubuf + done, kbuf, bytes);
-		bytes -= bytes % PMAP_ENTRY_SIZE;
+		if (n) {
+			/* a hole between VMAs: no walk, no buffer */
+			bytes = pmap_put(ubuf + done, NULL, n);
+		} else {
+			n = min_t(unsigned long, left, PMAP_BUF_ENTRIES);
+			i = 0;
+			if (idx == 0)
+				kbuf[i++] = pmap_header();
+			if (i < n) {
+				ret = pmap_fill(pf, (idx + i - 1) << PAGE_SHIFT,
+						kbuf + i, n - i);
+				if (ret < 0)
+					break;
+			}
+			bytes = pmap_put(ubuf + done, kbuf, n);
+		}
 		done += bytes;
 		idx += bytes / PMAP_ENTRY_SIZE;
 		left -= bytes / PMAP_ENTRY_SIZE;
@@ -301,7 +364,7 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 		}
 	}
 	*ppos += done;
-	kvfree(kbuf);
+	kfree(kbuf);
 out_put_mm:
 	mmput(pf->mm);
 	return done ? done : ret;
