@@ -232,10 +232,12 @@ static double meps(unsigned long n, double secs)
 static void print_timing(const char *name, unsigned long npages, size_t bsz,
 			 const struct timing *t)
 {
-	printf("# RESULT %-14s buf=%-7zu entries=%-8lu module=%9.3f intree=%9.3f store=%9.3f Me/s  ratio=%6.2f  module/store=%5.1f%%  paired=%6.2f\n",
-	       name, bsz, npages, meps(npages, t->mod), meps(npages, t->kern),
-	       meps(npages, t->store), t->kern / t->mod,
-	       100.0 * t->store / t->mod, t->paired);
+	printf("# RESULT %-14s buf=%-7zu entries=%-8lu ", name, bsz, npages);
+	printf("module=%9.3f intree=%9.3f store=%9.3f Me/s  ",
+	       meps(npages, t->mod), meps(npages, t->kern),
+	       meps(npages, t->store));
+	printf("ratio=%6.2f  module/store=%5.1f%%  paired=%6.2f\n",
+	       t->kern / t->mod, 100.0 * t->store / t->mod, t->paired);
 	fflush(stdout);
 }
 
@@ -524,16 +526,20 @@ static void bench_latency(const struct region *r)
 			scans[which] += a.scans;
 			percentiles(pm, LAT_SAMPLES, &m50, &m99);
 			percentiles(pu, LAT_SAMPLES, &u50, &u99);
-			printf("# latency round %d reader=%-6s mmap median=%8.1f p99=%8.1f us  munmap median=%8.1f p99=%8.1f us  (%lu scans)\n",
-			       round + 1, names[which], m50, m99, u50, u99,
-			       a.scans);
+			printf("# latency round %d reader=%-6s ", round + 1,
+			       names[which]);
+			printf("mmap median=%8.1f p99=%8.1f us  ", m50, m99);
+			printf("munmap median=%8.1f p99=%8.1f us  (%lu scans)\n",
+			       u50, u99, a.scans);
 		}
 	}
 	for (which = 0; which < 3; which++) {
 		percentiles(mm[which], LAT_ROUNDS * LAT_SAMPLES, &m50, &m99);
 		percentiles(mu[which], LAT_ROUNDS * LAT_SAMPLES, &u50, &u99);
-		printf("# RESULT latency reader=%-6s mmap median=%8.1f p99=%8.1f us  munmap median=%8.1f p99=%8.1f us  (%d samples, %lu scans of %lu pages)\n",
-		       names[which], m50, m99, u50, u99,
+		printf("# RESULT latency reader=%-6s ", names[which]);
+		printf("mmap median=%8.1f p99=%8.1f us  ", m50, m99);
+		printf("munmap median=%8.1f p99=%8.1f us  ", u50, u99);
+		printf("(%d samples, %lu scans of %lu pages)\n",
 		       LAT_ROUNDS * LAT_SAMPLES, scans[which], n);
 		tap(!which || scans[which] > 0, "latency: %s reader", names[which]);
 	}
@@ -542,7 +548,7 @@ static void bench_latency(const struct region *r)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-r REPS] [-m DENSE_MIB] [-q]\n"
+		"Usage: %s [-r REPS] [-m DENSE_MIB] [-q]\n"
 		"  -r REPS       best of REPS runs per case (default 7)\n"
 		"  -m DENSE_MIB  largest dense region, MiB (default 1024)\n"
 		"  -q            quick: small regions, 2 runs (a smoke test)\n",
@@ -574,7 +580,8 @@ int main(int argc, char **argv)
 		case 'q':
 			reps = 2;
 			dense_max = 128 * MIB;
-			thp_len = file_len = 64 * MIB;
+			thp_len = 64 * MIB;
+			file_len = 64 * MIB;
 			sparse_len = 256 * MIB;
 			hole_len = GIB;
 			break;
@@ -604,8 +611,9 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	close(fd);
-	printf("# pagemap_bench: page %lu bytes, entry %u bytes, best of %d runs, readers alternate\n",
-	       page_size, hdr.entry_size, reps);
+	printf("# pagemap_bench: page %lu bytes, entry %u bytes, ",
+	       page_size, hdr.entry_size);
+	printf("best of %d runs, readers alternate\n", reps);
 
 	/* the destination buffers, faulted in and locked before any timing */
 	buf = map_anon(MAX_BUF, 0, PROT_READ | PROT_WRITE);
@@ -674,11 +682,14 @@ int main(int argc, char **argv)
 	holes.start = (unsigned long)p;
 
 	kb = smaps_kb(thp.start, "AnonHugePages");
-	printf("# regions: dense4k %lu MiB at %#lx (AnonHugePages %ld kB), thp %lu MiB at %#lx (AnonHugePages %lu kB), file-tmpfs %lu MiB, sparse %lu MiB (1 page per 2 MiB), holes %lu MiB unmapped\n",
+	printf("# regions: dense4k %lu MiB at %#lx (AnonHugePages %ld kB), ",
 	       dense.len / MIB, dense.start,
-	       smaps_kb(dense.start, "AnonHugePages"), thp.len / MIB,
-	       thp.start, kb, file.len / MIB, sparse.len / MIB,
-	       holes.len / MIB);
+	       smaps_kb(dense.start, "AnonHugePages"));
+	printf("thp %lu MiB at %#lx (AnonHugePages %lu kB), ",
+	       thp.len / MIB, thp.start, kb);
+	printf("file-tmpfs %lu MiB, sparse %lu MiB (1 page per 2 MiB), ",
+	       file.len / MIB, sparse.len / MIB);
+	printf("holes %lu MiB unmapped\n", holes.len / MIB);
 
 	/* the cases, at the default read size */
 	r = dense;
@@ -736,9 +747,10 @@ int main(int argc, char **argv)
 		} else {
 			double f = len / (64.0 * MIB);
 
-			printf("# GROWTH %4luM: time/(64M time x %2.0f) module %.2f in-tree %.2f (1.00 = linear)\n",
-			       len / MIB, f, t.mod / (t64.mod * f),
-			       t.kern / (t64.kern * f));
+			printf("# GROWTH %4luM: time/(64M time x %2.0f) ",
+			       len / MIB, f);
+			printf("module %.2f in-tree %.2f (1.00 = linear)\n",
+			       t.mod / (t64.mod * f), t.kern / (t64.kern * f));
 		}
 	}
 	tap(true, "growth: 64 MiB to %lu MiB", dense.len / MIB);
