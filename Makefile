@@ -46,7 +46,7 @@ check-all:
 # The whole suite on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak)
 # built once from linux-source-6.12 and cached outside the repository.
 check-debug:
-	KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-5400} TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} \
+	HOST_LANES=0 KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-5400} TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} \
 		scripts/check.sh
 
 # The main job: a VM that loads the module and shows a page map.

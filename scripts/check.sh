@@ -91,16 +91,23 @@ else
 	lane "build selftests (no Makefile)" 0 0 1
 fi
 
-echo "== host lanes"
 if [ -f "$TOP/tools/pagemap/Makefile" ]; then
-	tap "tool host tests" make -C "$TOP/tools/pagemap" check STATIC=1
 	step "build tool (static)" make -C "$TOP" tool STATIC=1 || true
 fi
-tap checkpatch "$S/checkpatch.sh"
-if command -v shellcheck >/dev/null; then
-	tap shellcheck lint_shell
+
+echo "== host lanes"
+if [ "${HOST_LANES:-1}" = 0 ]; then
+	echo "HOST_LANES=0: tool host tests, checkpatch and shellcheck left out"
 else
-	lane "shellcheck (not installed)" 0 0 1
+	if [ -f "$TOP/tools/pagemap/Makefile" ]; then
+		tap "tool host tests" make -C "$TOP/tools/pagemap" check STATIC=1
+	fi
+	tap checkpatch "$S/checkpatch.sh"
+	if command -v shellcheck >/dev/null; then
+		tap shellcheck lint_shell
+	else
+		lane "shellcheck (not installed)" 0 0 1
+	fi
 fi
 
 for series in $KERNELS; do

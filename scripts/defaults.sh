@@ -18,5 +18,6 @@ VM_LA57=${VM_LA57:-6.12}		# series run with 5-level paging, the
 VM_TIMEOUT=${VM_TIMEOUT:-1800}		# seconds for a whole VM run
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}	# seconds per test binary in the guest
 VM_APPEND=${VM_APPEND:-transparent_hugepage=madvise}	# extra kernel args
-export TOP BUILD CACHE LOGS MODULE_SRC KERNELS VM_MEM VM_SMP VM_CPU VM_LA57 \
+HOST_LANES=${HOST_LANES:-1}		# 0: check.sh runs only the VM lanes
+export HOST_LANES TOP BUILD CACHE LOGS MODULE_SRC KERNELS VM_MEM VM_SMP VM_CPU VM_LA57 \
 	VM_TIMEOUT TEST_TIMEOUT VM_APPEND
