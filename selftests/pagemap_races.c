@@ -3,11 +3,14 @@
  * Reads racing with changes: mutator threads mmap, munmap, mprotect,
  * mremap and madvise an arena while the map of that arena is read into
  * fresh, not yet faulted memory of the target itself (the read must not
- * hold the target's mmap lock across its copy to user space); a reader
- * killed in the middle of a huge read stops at once.
+ * hold the target's mmap lock across its copy to user space, which a
+ * userfaultfd shows deterministically); a reader killed in the middle of a
+ * huge read stops at once.
  */
+#include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 
 #include "pagemap_test.h"
 #include "kselftest_harness.h"
@@ -277,6 +280,104 @@ TEST_F_TIMEOUT(huge, sigkill_ends_a_huge_read_quickly, 60)
 	TH_LOG("the killed reader was gone %.3f s after SIGKILL", dt);
 	EXPECT_EQ(128 + SIGKILL, ret);
 	EXPECT_LT(dt, 2.0);
+}
+
+struct uffd_reader {
+	struct pmap *pm;
+	void *dst;
+	size_t len;
+	off_t pos;
+	ssize_t ret;
+};
+
+static void *uffd_read(void *arg)
+{
+	struct uffd_reader *r = arg;
+
+	r->ret = pread(r->pm->fd, r->dst, r->len, r->pos);
+	return NULL;
+}
+
+static void *map_and_unmap(void *arg)
+{
+	volatile int *done = arg;
+	void *p = mmap(NULL, pt_page_size(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		munmap(p, pt_page_size());
+	*done = 1;
+	return NULL;
+}
+
+/*
+ * The read's destination is a page handled by a userfaultfd: while the
+ * reader waits inside its copy to user space, another thread's mmap must
+ * go through, which it cannot if the read holds our mmap lock.
+ */
+TEST_F_TIMEOUT(huge, copy_to_user_runs_without_the_mmap_lock, 60)
+{
+	long page = pt_page_size();
+	size_t e = self->pm.h.entry_size;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	struct uffd_reader r;
+	volatile int done = 0;
+	unsigned char want[64 * 8];
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t rt, mt;
+	char *src, *dst, *zeros;
+	int uffd, i;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	src = mmap(NULL, 64 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dst = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	zeros = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	ASSERT_NE(MAP_FAILED, dst);
+	ASSERT_NE(MAP_FAILED, zeros);
+	pt_touch(src, 32 * page);
+	reg.range.start = (uintptr_t)dst;
+	reg.range.len = page;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	r.pm = &self->pm;
+	r.dst = dst;
+	r.len = 64 * e;
+	r.pos = pmap_entry_offset(&self->pm.h, pt_vpn(src));
+	ASSERT_EQ(0, pthread_create(&rt, NULL, uffd_read, &r));
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 20000)) TH_LOG("the read never faulted");
+	ASSERT_EQ((ssize_t)sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* the reader now waits inside its copy to user space */
+	ASSERT_EQ(0, pthread_create(&mt, NULL, map_and_unmap, (void *)&done));
+	for (i = 0; i < 300 && !done; i++)
+		usleep(10000);
+	EXPECT_TRUE(done)
+		TH_LOG("mmap blocked while a read waited on its buffer: the mmap lock is held across the copy to user space");
+
+	copy.dst = (uintptr_t)dst;
+	copy.src = (uintptr_t)zeros;
+	copy.len = page;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	pthread_join(mt, NULL);
+	pthread_join(rt, NULL);
+	EXPECT_EQ((ssize_t)(64 * e), r.ret);
+	ASSERT_EQ((ssize_t)(64 * e), pread(self->pm.fd, want, 64 * e, r.pos));
+	EXPECT_EQ(0, memcmp(want, dst, 64 * e));
+	close(uffd);
 }
 
 TEST_HARNESS_MAIN
