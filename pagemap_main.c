@@ -194,45 +194,32 @@ static unsigned long pmap_header(void)
 }
 
 /*
- * Fill @out with the entries of the @n virtual pages from @addr, taking the
- * mmap lock once per page table walked. Returns how many were filled, or
- * -EINTR on a fatal signal.
+ * The next entries from virtual address @addr, under one hold of the mmap
+ * lock: in a hole between VMAs, only how many of at most @max_hole pages
+ * the hole spans (*hole set: the caller stores them without a buffer);
+ * otherwise up to @n entries in @kbuf, stopping after one page table.
+ * Returns how many, or -EINTR on a fatal signal.
  */
-static long pmap_fill(struct pmap_file *pf, unsigned long addr,
-		      unsigned long *out, unsigned long n)
-{
-	unsigned long done = 0;
-
-	while (done < n) {
-		if (mmap_read_lock_killable(pf->mm))
-			return -EINTR;
-		done += pmap_walk(pf->mm, addr + (done << PAGE_SHIFT),
-				  addr + (n << PAGE_SHIFT), out + done,
-				  pf->show_pfn);
-		mmap_read_unlock(pf->mm);
-		cond_resched();
-	}
-	return done;
-}
-
-/*
- * How many of the @n pages from @addr lie in a hole between VMAs: 0 if
- * @addr is inside a VMA, or -EINTR.
- */
-static long pmap_hole_pages(struct pmap_file *pf, unsigned long addr,
-			    unsigned long n)
+static long pmap_gather(struct pmap_file *pf, unsigned long addr,
+			unsigned long *kbuf, unsigned long n,
+			unsigned long max_hole, bool *hole)
 {
 	struct vm_area_struct *vma;
-	unsigned long end;
+	unsigned long next;
+	long got;
 
 	if (mmap_read_lock_killable(pf->mm))
 		return -EINTR;
 	vma = find_vma(pf->mm, addr);
-	end = vma ? vma->vm_start : pf->mm->task_size;
+	next = vma ? vma->vm_start : pf->mm->task_size;
+	*hole = addr < next;
+	if (*hole)
+		got = min(max_hole, (next - addr) >> PAGE_SHIFT);
+	else
+		got = pmap_walk(pf->mm, addr, addr + (n << PAGE_SHIFT), kbuf,
+				pf->show_pfn);
 	mmap_read_unlock(pf->mm);
-	if (end <= addr)
-		return 0;
-	return min_t(unsigned long, n, (end - addr) >> PAGE_SHIFT);
+	return got;
 }
 
 /*
@@ -300,9 +287,10 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
 {
 	struct pmap_file *pf = file->private_data;
-	unsigned long idx, nr_idx, left, n, i, *kbuf;
+	unsigned long idx, nr_idx, left, n, *kbuf;
 	size_t done = 0, bytes;
 	long ret = 0;
+	bool hole;
 
 	if (*ppos % PMAP_ENTRY_SIZE)
 		return -EIO;
@@ -326,30 +314,19 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 	}
 
 	while (left) {
-		n = 0;
-		if (idx > 0) {
-			ret = pmap_hole_pages(pf, (idx - 1) << PAGE_SHIFT,
-					      min_t(unsigned long, left,
-						    PMAP_HOLE_ENTRIES));
+		if (idx == 0) {
+			kbuf[0] = pmap_header();
+			n = 1;
+			bytes = pmap_put(ubuf, kbuf, n);
+		} else {
+			ret = pmap_gather(pf, (idx - 1) << PAGE_SHIFT, kbuf,
+					  min_t(unsigned long, left, PMAP_BUF_ENTRIES),
+					  min_t(unsigned long, left, PMAP_HOLE_ENTRIES),
+					  &hole);
 			if (ret < 0)
 				break;
 			n = ret;
-		}
-		if (n) {
-			/* a hole between VMAs: no walk, no buffer */
-			bytes = pmap_put(ubuf + done, NULL, n);
-		} else {
-			n = min_t(unsigned long, left, PMAP_BUF_ENTRIES);
-			i = 0;
-			if (idx == 0)
-				kbuf[i++] = pmap_header();
-			if (i < n) {
-				ret = pmap_fill(pf, (idx + i - 1) << PAGE_SHIFT,
-						kbuf + i, n - i);
-				if (ret < 0)
-					break;
-			}
-			bytes = pmap_put(ubuf + done, kbuf, n);
+			bytes = pmap_put(ubuf + done, hole ? NULL : kbuf, n);
 		}
 		done += bytes;
 		idx += bytes / PMAP_ENTRY_SIZE;
@@ -362,6 +339,7 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 			ret = -EINTR;
 			break;
 		}
+		cond_resched();
 	}
 	*ppos += done;
 	kfree(kbuf);
