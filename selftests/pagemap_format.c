@@ -705,32 +705,39 @@ static int list_dir(const char *path, char *buf, size_t len,
 	return 0;
 }
 
-/*
- * Compare the module's listing with /proc's, read before and after it:
- * pids in both /proc listings must be listed, pids in neither must not.
- */
-static int compare_with_proc(struct __test_metadata *_metadata,
-			     const struct listing *m, pid_t not_listed)
+static int list_proc(struct listing *l)
 {
 	static char buf[1 << 16];
-	struct listing a, b;
+
+	return list_dir("/proc", buf, sizeof(buf), l, 0);
+}
+
+/*
+ * Compare the module's listing @m with /proc's, read @before it and after
+ * it: pids in both /proc listings must be listed, pids in neither must not.
+ * Frees @before.
+ */
+static int compare_with_proc(struct __test_metadata *_metadata,
+			     struct listing *before, const struct listing *m,
+			     pid_t not_listed)
+{
+	struct listing after;
 	int missing = 0, extra = 0;
 	size_t i;
 
-	if (list_dir("/proc", buf, sizeof(buf), &a, 0))
+	if (list_proc(&after))
 		return -1;
-	if (list_dir("/proc", buf, sizeof(buf), &b, 0))
-		return -1;
-	for (i = 0; i < a.n; i++) {
-		if (listing_has(&b, a.pids[i]) && !listing_has(m, a.pids[i])) {
+	for (i = 0; i < before->n; i++) {
+		if (listing_has(&after, before->pids[i]) &&
+		    !listing_has(m, before->pids[i])) {
 			if (missing++ < 5)
 				TH_LOG("pid %d in /proc but not listed",
-				       a.pids[i]);
+				       before->pids[i]);
 		}
 	}
 	for (i = 0; i < m->n; i++) {
-		if (!listing_has(&a, m->pids[i]) &&
-		    !listing_has(&b, m->pids[i])) {
+		if (!listing_has(before, m->pids[i]) &&
+		    !listing_has(&after, m->pids[i])) {
 			if (extra++ < 5)
 				TH_LOG("pid %d listed but not in /proc",
 				       m->pids[i]);
@@ -740,8 +747,8 @@ static int compare_with_proc(struct __test_metadata *_metadata,
 		TH_LOG("thread id %d listed", not_listed);
 		extra++;
 	}
-	free(a.pids);
-	free(b.pids);
+	free(before->pids);
+	free(after.pids);
 	return missing + extra;
 }
 
@@ -758,7 +765,7 @@ TEST(readdir_lists_processes_and_self_but_not_threads)
 {
 	static char buf[1 << 16];
 	volatile pid_t tid = 0;
-	struct listing m;
+	struct listing before, m;
 	pthread_t t;
 	pid_t child;
 	int tries;
@@ -773,8 +780,9 @@ TEST(readdir_lists_processes_and_self_but_not_threads)
 	while (!tid)
 		usleep(1000);
 	for (tries = 0; tries < 3; tries++) {
+		ASSERT_EQ(0, list_proc(&before));
 		ASSERT_EQ(0, list_dir(PMAP_MOUNT, buf, sizeof(buf), &m, 1));
-		if (!compare_with_proc(_metadata, &m, tid))
+		if (!compare_with_proc(_metadata, &before, &m, tid))
 			break;
 		free(m.pids);
 	}
@@ -794,7 +802,7 @@ TEST(readdir_lists_processes_and_self_but_not_threads)
 TEST(readdir_into_an_unfaulted_buffer)
 {
 	long page = pt_page_size();
-	struct listing m;
+	struct listing before, m;
 	char path[64];
 	pid_t kids[32];
 	int i, memfd, tries;
@@ -815,10 +823,11 @@ TEST(readdir_into_an_unfaulted_buffer)
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		ASSERT_NE(MAP_FAILED, area);
 		/* start near a page end so the walk faults midway */
+		ASSERT_EQ(0, list_proc(&before));
 		ASSERT_EQ(0, list_dir(PMAP_MOUNT, area + page - 200,
 				      15 * page, &m, 1));
 		munmap(area, 16 * page);
-		if (!compare_with_proc(_metadata, &m, 0))
+		if (!compare_with_proc(_metadata, &before, &m, 0))
 			break;
 		free(m.pids);
 	}
@@ -857,14 +866,17 @@ TEST(readdir_with_a_tiny_buffer_takes_many_calls)
 	static char big[1 << 16];
 	/* room for one entry with a name of up to 15 characters */
 	char tiny[sizeof(struct dirent64_hdr) + 16] __attribute__((aligned(8)));
-	struct listing m, full;
+	struct listing before, m, full;
 	size_t i;
 	int fd, tries;
 
 	for (tries = 0; tries < 3; tries++) {
+		ASSERT_EQ(0, list_proc(&before));
 		ASSERT_EQ(0, list_dir(PMAP_MOUNT, tiny, sizeof(tiny), &m, 1));
 		ASSERT_EQ(0, list_dir(PMAP_MOUNT, big, sizeof(big), &full, 1));
-		if (m.n == full.n)
+		if (m.n != full.n)
+			free(before.pids);
+		else if (!compare_with_proc(_metadata, &before, &m, 0))
 			break;
 		free(m.pids);
 		free(full.pids);
@@ -876,7 +888,6 @@ TEST(readdir_with_a_tiny_buffer_takes_many_calls)
 	for (i = 0; i < full.n; i++)
 		EXPECT_TRUE(listing_has(&m, full.pids[i]))
 			TH_LOG("pid %d", full.pids[i]);
-	EXPECT_EQ(0, compare_with_proc(_metadata, &m, 0));
 	free(m.pids);
 	free(full.pids);
 
