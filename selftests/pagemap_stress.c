@@ -553,7 +553,7 @@ TEST_F_TIMEOUT(stress, readers_against_mutators, 7200)
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 
-	printf("# stress: %lu reads (%lu entries), %lu opens; %lu of exited targets, %lu reads after exit\n",
+	printf("# stress: %lu reads (%lu entries), %lu opens; %lu gone, %lu read 0 (exited)\n",
 	       st->reads, st->entries, st->opens, st->gone, st->zero_reads);
 	printf("# stress: targets: %lu mutations, %lu exits, %lu forks, %lu execs, %lu splits\n",
 	       st->sh->mut_ops, st->sh->target_exits, st->sh->forks,
