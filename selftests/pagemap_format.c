@@ -214,7 +214,7 @@ TEST_F(map, negative_position_gives_einval_and_keeps_position)
 
 TEST_F(map, seek_cur_and_read_move_the_position)
 {
-	off_t e = self->esz;
+	off_t e = self->esz, off;
 	unsigned char again[sizeof(self->buf)];
 	char *p = malloc(16 * self->page);
 
@@ -232,8 +232,8 @@ TEST_F(map, seek_cur_and_read_move_the_position)
 		  lseek(self->pm.fd, pmap_entry_offset(&self->pm.h, pt_vpn(p)),
 			SEEK_SET));
 	ASSERT_EQ(16 * e, read(self->pm.fd, self->buf, 16 * e));
-	ASSERT_EQ(16 * e, pread(self->pm.fd, again, 16 * e,
-			       pmap_entry_offset(&self->pm.h, pt_vpn(p))));
+	off = pmap_entry_offset(&self->pm.h, pt_vpn(p));
+	ASSERT_EQ(16 * e, pread(self->pm.fd, again, 16 * e, off));
 	EXPECT_EQ(0, memcmp(self->buf, again, 16 * e));
 	free(p);
 }
@@ -485,8 +485,8 @@ TEST(owner_follows_the_target_changing_euid)
 
 TEST(missing_pids_and_other_names_give_enoent)
 {
-	const char *names[] = { "foo", "1x", "-1", "0", "+1", " 1",
-				"99999999999999999999", "4294967297" };
+	static const char * const names[] = { "foo", "1x", "-1", "0", "+1", " 1",
+		"99999999999999999999", "4294967297" };
 	char path[128];
 	unsigned int i;
 	pid_t gone;
@@ -517,7 +517,9 @@ TEST(missing_pids_and_other_names_give_enoent)
 
 TEST(open_for_writing_gives_eacces)
 {
-	const char *paths[] = { PMAP_MOUNT "/self", PMAP_MOUNT "/1" };
+	static const char * const paths[] = {
+		PMAP_MOUNT "/self", PMAP_MOUNT "/1"
+	};
 	int flags[] = { O_WRONLY, O_RDWR, O_WRONLY | O_TRUNC };
 	unsigned int i, j;
 

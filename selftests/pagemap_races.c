@@ -101,7 +101,9 @@ FIXTURE_VARIANT(race) {
 FIXTURE_VARIANT_ADD(race, own_threads) { .other_process = 0 };
 FIXTURE_VARIANT_ADD(race, other_process) { .other_process = 1 };
 
-static void start_mutators(FIXTURE_DATA(race) *self)
+#define RACE_DATA	FIXTURE_DATA(race)
+
+static void start_mutators(RACE_DATA *self)
 {
 	int i;
 
@@ -366,7 +368,8 @@ TEST_F_TIMEOUT(huge, copy_to_user_runs_without_the_mmap_lock, 60)
 	for (i = 0; i < 300 && !done; i++)
 		usleep(10000);
 	EXPECT_TRUE(done)
-		TH_LOG("mmap blocked while a read waited on its buffer: the mmap lock is held across the copy to user space");
+		TH_LOG("mmap blocked while a read waited on its buffer: %s",
+		       "the mmap lock is held across the copy to user space");
 
 	copy.dst = (uintptr_t)dst;
 	copy.src = (uintptr_t)zeros;

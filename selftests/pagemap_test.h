@@ -364,8 +364,9 @@ static inline long pt_diff(pid_t pid, struct pmap *pm, int kfd, uint64_t vpn,
 		}
 		if (mn != kn) {
 			fprintf(stderr,
-				"# %s pid %d: %ld module entries, %ld kernel at vpn 0x%" PRIx64 "\n",
-				what, pid, mn, kn, vpn + off);
+				"# %s pid %d: %ld module entries, %ld kernel",
+				what, pid, mn, kn);
+			fprintf(stderr, " at vpn 0x%" PRIx64 "\n", vpn + off);
 			bad++;
 		}
 		r = mn < kn ? mn : kn;
@@ -378,7 +379,9 @@ static inline long pt_diff(pid_t pid, struct pmap *pm, int kfd, uint64_t vpn,
 				continue;
 			if (bad < 8)
 				fprintf(stderr,
-					"# %s pid %d: page 0x%" PRIx64 ": module 0x%" PRIx64 ", kernel 0x%" PRIx64 "\n",
+					"# %s pid %d: page 0x%" PRIx64
+					": module 0x%" PRIx64
+					", kernel 0x%" PRIx64 "\n",
 					what, pid,
 					(vpn + off + i) << pm->h.page_shift,
 					m[i], k1[i]);
@@ -439,7 +442,8 @@ static inline long pt_read_maps(pid_t pid, struct pt_vma **out)
 		v[n].start = s;
 		v[n].end = e;
 		v[n].name[0] = '\0';
-		sscanf(line + pos, " %255[^\n]", v[n].name);
+		if (sscanf(line + pos, " %255[^\n]", v[n].name) != 1)
+			v[n].name[0] = '\0';
 		n++;
 	}
 	fclose(f);

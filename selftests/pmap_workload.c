@@ -2,7 +2,9 @@
 /*
  * pmap_workload NPAGES: a small known workload for the demo and the tests.
  * Maps NPAGES of shared anonymous memory and NPAGES of private anonymous
- * memory, writes every page, forks, prints
+ * memory, writes every page, forks; the child reads every shared page (a
+ * fork copies no page-table entries of shared mappings, so without the read
+ * the child would map none of them), then the parent prints
  *	pmap_workload parent=PID child=PID
  * and both processes sleep until killed. SIGTERM to the parent also ends
  * the child; the child ends if the parent dies.
@@ -44,17 +46,24 @@ int main(int argc, char **argv)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct sigaction sa = { .sa_handler = on_term };
-	unsigned long npages;
+	unsigned long npages = 0;
+	volatile unsigned char *shared;
+	unsigned long i, sum = 0;
 	sigset_t mask, old;
-	char *end;
+	char *end = NULL;
 	pid_t parent, child;
+	int ready[2];
+	char c = 0;
 
-	if (argc != 2 || (npages = strtoul(argv[1], &end, 0)) == 0 || *end) {
+	if (argc == 2)
+		npages = strtoul(argv[1], &end, 0);
+	if (argc != 2 || npages == 0 || *end) {
 		fprintf(stderr, "usage: %s NPAGES\n", argv[0]);
 		return 2;
 	}
-	if (!map_written(npages * page, MAP_SHARED, 0x5a) ||
-	    !map_written(npages * page, MAP_PRIVATE, 0xa5)) {
+	shared = map_written(npages * page, MAP_SHARED, 0x5a);
+	if (!shared || !map_written(npages * page, MAP_PRIVATE, 0xa5) ||
+	    pipe(ready)) {
 		fprintf(stderr, "pmap_workload: mmap of %lu pages: %s\n",
 			npages, strerror(errno));
 		return 1;
@@ -76,9 +85,19 @@ int main(int argc, char **argv)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			return 0;
+		for (i = 0; i < npages; i++)
+			sum += shared[i * page];
+		c = sum != npages * 0x5a;
+		if (write(ready[1], &c, 1) != 1)
+			return 1;
 		while (!stop)
 			sigsuspend(&old);
 		return 0;
+	}
+	if (read(ready[0], &c, 1) != 1 || c) {
+		fprintf(stderr, "pmap_workload: the child did not map the shared pages\n");
+		kill(child, SIGTERM);
+		return 1;
 	}
 	printf("pmap_workload parent=%d child=%d\n", parent, child);
 	fflush(stdout);
