@@ -141,9 +141,10 @@ static int pmap_open(struct inode *inode, struct file *file)
 	if (file->f_mode & FMODE_WRITE)
 		return -EACCES;
 
+	/* Gone since the lookup: the same answer as a lookup would give now. */
 	task = get_pid_task(inode->i_private, PIDTYPE_PID);
 	if (!task)
-		return -ESRCH;
+		return -ENOENT;
 	mm = pmap_mm_access(task);
 	put_task_struct(task);
 	if (IS_ERR(mm))
