@@ -124,7 +124,6 @@ static void *mutate(void *arg)
 	struct stress *st = m->st;
 	char *base = st->arena + m->id * SLOTS * SLOT_SIZE;
 	int state[SLOTS];
-	unsigned long ops = 0;
 	size_t half = SLOT_SIZE / 2, off, len;
 	int i;
 
@@ -139,9 +138,7 @@ static void *mutate(void *arg)
 		len = (1 + xrand(&m->rng) % 64) * st->page;
 		if (off + len > SLOT_SIZE)
 			len = SLOT_SIZE - off;
-		if (++ops % 256 == 0)
-			__atomic_add_fetch(&st->sh->mut_ops, 256,
-					   __ATOMIC_RELAXED);
+		__atomic_add_fetch(&st->sh->mut_ops, 1, __ATOMIC_RELAXED);
 		switch (xrand(&m->rng) % 12) {
 		case 0:
 		case 1:
@@ -223,7 +220,6 @@ static void *mutate(void *arg)
 				pt_read_fault(p + off, len);
 		}
 	}
-	__atomic_add_fetch(&st->sh->mut_ops, ops, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -571,6 +567,69 @@ TEST_F_TIMEOUT(stress, readers_against_mutators, 7200)
 	munmap(st->arena, ARENA_SIZE);
 	munmap(st->sh, sizeof(*st->sh));
 	free(st);
+}
+
+struct opener {
+	volatile pid_t target;
+	volatile int stop;
+	unsigned long opened, enoent, other;
+	int first_other;
+};
+
+static void *open_loop(void *arg)
+{
+	struct opener *o = arg;
+	char path[64];
+	int fd;
+
+	while (!o->stop) {
+		pt_map_path(path, sizeof(path), o->target);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0) {
+			o->opened++;
+			close(fd);
+		} else if (errno == ENOENT) {
+			o->enoent++;
+		} else if (!o->other++) {
+			o->first_other = errno;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Opens racing with the target's exit and reaping: each either opens (the
+ * file then reads 0) or fails with ENOENT, "a pid that does not exist";
+ * no other error.
+ */
+TEST(open_racing_with_exit_fails_only_with_enoent)
+{
+	struct opener o = { 0 };
+	double end = pt_now() + 5;
+	unsigned long n = 0;
+	pthread_t th;
+	pid_t pid;
+
+	if (!pt_module_mounted())
+		SKIP(return, "the module is not mounted at %s", PMAP_MOUNT);
+	o.target = getpid();
+	ASSERT_EQ(0, pthread_create(&th, NULL, open_loop, &o));
+	while (pt_now() < end) {
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0)
+			_exit(0);
+		o.target = pid;
+		usleep(n++ % 200);
+		waitpid(pid, NULL, 0);
+	}
+	o.stop = 1;
+	pthread_join(th, NULL);
+	printf("# %lu targets: %lu opens, %lu ENOENT, %lu other errors%s%s\n",
+	       n, o.opened, o.enoent, o.other, o.other ? ", first " : "",
+	       o.other ? strerror(o.first_other) : "");
+	fflush(stdout);
+	EXPECT_EQ(0, o.other);
 }
 
 FIXTURE(kill) {
