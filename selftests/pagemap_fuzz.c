@@ -5,8 +5,9 @@
  * that exits in the middle), with random positions, counts and buffers,
  * every result checked against a model of CONTRACT.md ("Reads and seeks").
  *
- * PMAP_FUZZ_SEED=0x... replays a run; PMAP_FUZZ_OPS=N (or -n N) sets the
- * number of operations (default 1000000).
+ * PMAP_FUZZ_SEED=0x... replays a run; -n N, PMAP_FUZZ_OPS=N or pmap.fuzz_ops=N
+ * on the kernel command line sets the number of operations (default
+ * 1000000).
  */
 #include <limits.h>
 
@@ -583,6 +584,18 @@ static unsigned long env_ul(const char *name, unsigned long dflt)
 	return v && *v ? strtoull(v, NULL, 0) : dflt;
 }
 
+/* pmap.NAME=N on the kernel command line, or @dflt */
+static unsigned long cmdline_ul(const char *name, unsigned long dflt)
+{
+	char cmdline[4096], key[64], *p;
+
+	snprintf(key, sizeof(key), "pmap.%s=", name);
+	if (pt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) <= 0)
+		return dflt;
+	p = strstr(cmdline, key);
+	return p ? strtoul(p + strlen(key), NULL, 0) : dflt;
+}
+
 static unsigned long opt_ops;
 
 FIXTURE(fuzz) {
@@ -613,7 +626,8 @@ TEST_F_TIMEOUT(fuzz, reads_and_seeks_against_the_contract, 3000)
 	if (!seed)
 		seed = ((uint64_t)time(NULL) << 20) ^ getpid() ^
 		       (uint64_t)(pt_now() * 1e6);
-	nops = opt_ops ? opt_ops : env_ul("PMAP_FUZZ_OPS", FUZZ_DEFAULT_OPS);
+	nops = opt_ops ? opt_ops :
+	       env_ul("PMAP_FUZZ_OPS", cmdline_ul("fuzz_ops", FUZZ_DEFAULT_OPS));
 	printf("# fuzz: seed 0x%" PRIx64 " (PMAP_FUZZ_SEED=0x%" PRIx64 " replays it), %lu ops\n",
 	       seed, seed, nops);
 	fflush(stdout);
