@@ -654,15 +654,15 @@ FIXTURE_TEARDOWN(kill)
 }
 
 /*
- * One read of almost 2 GiB (the most a read returns), the entries of a
- * TiB: of an untouched mapping, or of the hole it leaves. The buffer is a
+ * One read of almost 2 GiB (the most a read returns): the entries of a TiB
+ * with 4 KiB pages, 16 TiB with 64 KiB pages, of an untouched mapping or of
+ * the hole it leaves. The buffer is a
  * window of one small memfd mapped again and again. SIGKILL must end it
  * within a second.
  */
 TEST_F_TIMEOUT(kill, sigkill_ends_a_multi_gigabyte_read_within_a_second, 120)
 {
-	/* a TiB on 64-bit (the test skips on 32-bit) */
-	size_t chunk = 2UL << 20, span = (size_t)1 << (5 * sizeof(long));
+	size_t chunk = 2UL << 20, span;
 	size_t count = (size_t)INT32_MAX & ~(pt_page_size() - 1);
 	int ready[2], ret;
 	struct pollfd pfd;
@@ -672,8 +672,8 @@ TEST_F_TIMEOUT(kill, sigkill_ends_a_multi_gigabyte_read_within_a_second, 120)
 
 	if (sizeof(long) < 8)
 		SKIP(return, "a TiB of address space needs a 64-bit process");
-	if (count / self->pm.h.entry_size > span / pt_page_size())
-		count = span / pt_page_size() * self->pm.h.entry_size;
+	/* the address range whose entries fill the read */
+	span = count / self->pm.h.entry_size * pt_page_size();
 	ASSERT_EQ(0, pipe(ready));
 	pid = pt_fork();
 	ASSERT_GE(pid, 0);
