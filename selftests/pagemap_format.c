@@ -535,29 +535,10 @@ TEST(open_for_writing_gives_eacces)
 }
 
 /* The first kernel thread found (pid 2, kthreadd, on every kernel here). */
-static pid_t find_kernel_thread(void)
-{
-	char path[64], buf[1024], *p;
-	unsigned long flags;
-	pid_t pid;
-
-	for (pid = 2; pid < 200; pid++) {
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		if (pt_read_file(path, buf, sizeof(buf)) <= 0)
-			continue;
-		p = strrchr(buf, ')');
-		/* ") S ppid pgrp session tty tpgid flags" */
-		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu",
-				&flags) == 1 && (flags & 0x00200000))
-			return pid;
-	}
-	return 0;
-}
-
 TEST(kernel_thread_opens_and_reads_nothing)
 {
 	unsigned char buf[64];
-	pid_t kt = find_kernel_thread();
+	pid_t kt = pt_find_kthread();
 	char path[64];
 	int fd;
 

@@ -104,24 +104,6 @@ static pid_t spawn_child(struct fuzz *f)
 	return pid;
 }
 
-static pid_t find_kthread(void)
-{
-	char path[64], buf[1024], *p;
-	unsigned long flags;
-	pid_t pid;
-
-	for (pid = 2; pid < 300; pid++) {
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		if (pt_read_file(path, buf, sizeof(buf)) <= 0)
-			continue;
-		p = strrchr(buf, ')');
-		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu",
-				&flags) == 1 && (flags & 0x00200000))
-			return pid;
-	}
-	return 0;
-}
-
 /* Learn a target's file size and mappings; 0 or -errno. */
 static int setup_target(struct fuzz *f, int i, pid_t pid)
 {
@@ -664,7 +646,7 @@ TEST_F_TIMEOUT(fuzz, reads_and_seeks_against_the_contract, 3000)
 	ret = setup_target(f, T_CHILD, spawn_child(f));
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, setup_target(f, T_INIT, 1));
-	ret = setup_target(f, T_KTHREAD, find_kthread());
+	ret = setup_target(f, T_KTHREAD, pt_find_kthread());
 	if (ret || !f->t[T_KTHREAD].pid)
 		ASSERT_EQ(0, setup_target(f, T_KTHREAD, 1));
 	replace_victim(f);

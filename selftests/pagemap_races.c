@@ -244,21 +244,9 @@ TEST_F_TIMEOUT(huge, sigkill_ends_a_huge_read_quickly, 60)
 	pid = pt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		int memfd = memfd_create("window", 0);
-		char *w;
-		size_t off;
+		char *w = pt_map_window(count, chunk);
 
-		CHILD_CHECK(memfd >= 0 && !ftruncate(memfd, chunk), "%m");
-		w = mmap(NULL, count, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-			 MAP_NORESERVE, -1, 0);
-		CHILD_CHECK(w != MAP_FAILED, "%m");
-		for (off = 0; off < count; off += chunk)
-			CHILD_CHECK(mmap(w + off, count - off < chunk ?
-					 count - off : chunk,
-					 PROT_READ | PROT_WRITE,
-					 MAP_SHARED | MAP_FIXED, memfd, 0) !=
-				    MAP_FAILED, "%m");
-		pt_touch(w, chunk);
+		CHILD_CHECK(w, "%m");
 		CHILD_CHECK(write(ready[1], "r", 1) == 1, "%m");
 		ret = pread(self->pm.fd, w, count, self->pm.h.entry_size);
 		CHILD_CHECK(write(ready[1], "d", 1) == 1, "%m");

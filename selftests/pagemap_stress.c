@@ -678,22 +678,10 @@ TEST_F_TIMEOUT(kill, sigkill_ends_a_multi_gigabyte_read_within_a_second, 120)
 	pid = pt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		int memfd = memfd_create("window", 0);
-		char *w, *sparse;
-		size_t off;
+		char *w = pt_map_window(count, chunk), *sparse;
 
 		close(ready[0]);
-		CHILD_CHECK(memfd >= 0 && !ftruncate(memfd, chunk), "%m");
-		w = mmap(NULL, count, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-			 MAP_NORESERVE, -1, 0);
-		CHILD_CHECK(w != MAP_FAILED, "%m");
-		for (off = 0; off < count; off += chunk)
-			CHILD_CHECK(mmap(w + off, count - off < chunk ?
-					 count - off : chunk,
-					 PROT_READ | PROT_WRITE,
-					 MAP_SHARED | MAP_FIXED, memfd, 0) !=
-				    MAP_FAILED, "%m");
-		pt_touch(w, chunk);
+		CHILD_CHECK(w, "%m");
 		/* after the window, so that nothing lands in the hole */
 		sparse = mmap(NULL, span, PROT_READ, MAP_PRIVATE |
 			      MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -555,6 +555,57 @@ static inline void pt_touch(void *p, size_t len)
 		((volatile char *)p)[off] = 1;
 }
 
+/*
+ * A @count-byte destination for huge reads that costs @chunk bytes of
+ * memory: one memfd of @chunk bytes mapped again and again, its pages
+ * faulted in. NULL (errno set) on failure.
+ */
+static inline char *pt_map_window(size_t count, size_t chunk)
+{
+	int memfd = memfd_create("window", 0);
+	char *w = MAP_FAILED;
+	size_t off, len;
+
+	if (memfd >= 0 && !ftruncate(memfd, chunk))
+		w = mmap(NULL, count, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_NORESERVE, -1, 0);
+	for (off = 0; w != MAP_FAILED && off < count; off += chunk) {
+		len = count - off < chunk ? count - off : chunk;
+		if (mmap(w + off, len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, memfd, 0) == MAP_FAILED)
+			w = MAP_FAILED;
+	}
+	if (memfd >= 0)
+		close(memfd);
+	if (w == MAP_FAILED)
+		return NULL;
+	pt_touch(w, chunk);
+	return w;
+}
+
+/*
+ * A kernel thread's pid (PF_KTHREAD in the flags of /proc/PID/stat), or 0
+ * if none is found among the first pids.
+ */
+static inline pid_t pt_find_kthread(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long flags;
+	pid_t pid;
+
+	for (pid = 2; pid < 300; pid++) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (pt_read_file(path, buf, sizeof(buf)) <= 0)
+			continue;
+		p = strrchr(buf, ')');
+		/* ") S ppid pgrp session tty tpgid flags" */
+		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu",
+				&flags) == 1 && (flags & 0x00200000))
+			return pid;
+	}
+	return 0;
+}
+
 /* Read one byte of every page of [p, p + len). */
 static inline void pt_read_fault(const void *p, size_t len)
 {
