@@ -217,8 +217,8 @@ static long pmap_gather(struct pmap_file *pf, unsigned long addr,
 	if (*hole)
 		got = min(max_hole, (next - addr) >> PAGE_SHIFT);
 	else
-		got = pmap_walk(pf->mm, addr, addr + (n << PAGE_SHIFT), kbuf,
-				pf->show_pfn);
+		got = pmap_walk(pf->mm, vma, addr, addr + (n << PAGE_SHIFT),
+				kbuf, pf->show_pfn);
 	mmap_read_unlock(pf->mm);
 	return got;
 }

@@ -221,6 +221,7 @@ static unsigned long pmap_pgd_range(struct pmap_walk_state *st,
 /**
  * pmap_walk - fill map entries for a range of virtual pages
  * @mm: the address space, its mmap lock held for reading
+ * @vma: find_vma(@mm, @addr), which the caller has already looked up
  * @addr: the first page, page aligned
  * @end: the end of the range, page aligned, above @addr
  * @out: room for (@end - @addr) >> PAGE_SHIFT entries
@@ -231,15 +232,16 @@ static unsigned long pmap_pgd_range(struct pmap_walk_state *st,
  *
  * Return: the number of entries filled, at least one.
  */
-unsigned long pmap_walk(struct mm_struct *mm, unsigned long addr,
-			unsigned long end, unsigned long *out, bool show_pfn)
+unsigned long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
+			unsigned long addr, unsigned long end, unsigned long *out,
+			bool show_pfn)
 {
 	struct pmap_walk_state st = { .out = out, .show_pfn = show_pfn };
-	struct vm_area_struct *vma;
 	unsigned long next;
 
 	while (addr < end && !st.walked_table) {
-		vma = find_vma(mm, addr);
+		if (vma && addr >= vma->vm_end)
+			vma = find_vma(mm, addr);
 		if (!vma || addr < vma->vm_start) {
 			/* a hole up to the next mapping */
 			next = vma ? min(vma->vm_start, end) : end;

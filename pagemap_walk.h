@@ -12,7 +12,8 @@
 /* The entry of a page that is not present. */
 #define PMAP_NONE	(~0UL)
 
-unsigned long pmap_walk(struct mm_struct *mm, unsigned long addr,
-			unsigned long end, unsigned long *out, bool show_pfn);
+unsigned long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
+			unsigned long addr, unsigned long end, unsigned long *out,
+			bool show_pfn);
 
 #endif /* _PAGEMAP_WALK_H */
