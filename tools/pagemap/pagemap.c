@@ -653,17 +653,28 @@ static ssize_t reader_read(struct reader *r, uint64_t vpn, size_t n,
 	return done / es;
 }
 
-typedef void (*batch_fn)(void *arg, size_t vi, uint64_t vpn,
-			 const uint64_t *e, size_t n);
+/*
+ * What a scan hands its caller: batch() gets the entries of virtual pages
+ * [vpn, vpn + n) of mapping vi. A caller that sets run() gets the ranges
+ * mapped by huge pages as runs instead: n present pages from vpn on,
+ * mapping frames pfn, pfn + 1, ...
+ */
+struct scan_cb {
+	void (*batch)(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
+		      size_t n);
+	void (*run)(void *arg, size_t vi, uint64_t vpn, uint64_t pfn,
+		    size_t n);
+	void *arg;
+};
 
 /*
- * Calls fn for the entries of virtual pages [vpn, end) of mapping vi, in
- * batches. A read that ends early sets *eof: the address space is gone, or
+ * Calls cb->batch for the entries of virtual pages [vpn, end) of mapping
+ * vi, in batches. A read that ends early sets *eof: the address space is gone, or
  * the mapping lies past the end of the map (x86's [vsyscall] above
  * TASK_SIZE); the entries are then reported as not present.
  */
 static int scan_range(struct reader *r, size_t vi, uint64_t vpn, uint64_t end,
-		      uint64_t *buf, batch_fn fn, void *arg, bool *eof)
+		      uint64_t *buf, const struct scan_cb *cb, bool *eof)
 {
 	while (vpn < end) {
 		size_t n = end - vpn < BATCH ? end - vpn : BATCH;
@@ -677,7 +688,7 @@ static int scan_range(struct reader *r, size_t vi, uint64_t vpn, uint64_t end,
 			for (i = got; i < n; i++)
 				buf[i] = PMAP_NOT_PRESENT;
 		}
-		fn(arg, vi, vpn, buf, n);
+		cb->batch(cb->arg, vi, vpn, buf, n);
 		vpn += n;
 	}
 	return 0;
@@ -709,14 +720,42 @@ struct pm_scan_arg {
 #define SCAN_GAP	1024
 
 /*
+ * Hands each mapping from *vi on its part of the pages [vpn, end): their
+ * entries e (e[0] is vpn's), or, when e is NULL, the frames from pfn on as
+ * runs. *vi moves past the mappings that end within the range.
+ */
+static void scan_deliver(const struct proc *p, unsigned int shift, size_t *vi,
+			 uint64_t vpn, uint64_t end, const uint64_t *e,
+			 uint64_t pfn, const struct scan_cb *cb)
+{
+	for (; *vi < p->nr_vmas; ++*vi) {
+		uint64_t s = p->vmas[*vi].start >> shift;
+		uint64_t ve = p->vmas[*vi].end >> shift;
+		uint64_t to = ve < end ? ve : end;
+
+		if (s >= end)
+			break;
+		if (ve <= vpn)
+			continue;
+		if (s < vpn)
+			s = vpn;
+		if (e)
+			cb->batch(cb->arg, *vi, s, e + (s - vpn), to - s);
+		else
+			cb->run(cb->arg, *vi, s, pfn + (s - vpn), to - s);
+		if (ve > end)
+			break;
+	}
+}
+
+/*
  * Reads the span [vpn, end) of virtual pages in one go and hands each
  * mapping its part of it.
  */
 static int scan_span(struct reader *r, const struct proc *p, size_t *vi,
-		     uint64_t vpn, uint64_t end, uint64_t *buf, batch_fn fn,
-		     void *arg, bool *eof)
+		     uint64_t vpn, uint64_t end, uint64_t *buf,
+		     const struct scan_cb *cb, bool *eof)
 {
-	unsigned int shift = r->hdr.page_shift;
 	ssize_t got = *eof ? 0 : reader_read(r, vpn, end - vpn, buf);
 	size_t i;
 
@@ -727,44 +766,30 @@ static int scan_span(struct reader *r, const struct proc *p, size_t *vi,
 		for (i = got; i < end - vpn; i++)
 			buf[i] = PMAP_NOT_PRESENT;
 	}
-	for (; *vi < p->nr_vmas; ++*vi) {
-		uint64_t s = p->vmas[*vi].start >> shift;
-		uint64_t e = p->vmas[*vi].end >> shift;
-
-		if (s >= end)
-			break;
-		if (e <= vpn)
-			continue;
-		if (s < vpn)
-			s = vpn;
-		if (e > end)
-			e = end;
-		fn(arg, *vi, s, buf + (s - vpn), e - s);
-		if (p->vmas[*vi].end >> shift > end)
-			break;
-	}
+	scan_deliver(p, r->hdr.page_shift, vi, vpn, end, buf, 0, cb);
 	return 0;
 }
 
 /*
  * A range the scan reports huge is mapped by PMDs (transparent huge pages)
  * or hugetlb entries: each PMD-sized, PMD-aligned piece of it maps
- * physically contiguous frames. Read the first entry of each piece and fill
- * in the rest, instead of having the kernel expand 512 entries per PMD.
+ * physically contiguous frames. Read the first entry of each piece and hand
+ * on the run it starts (or fill in the rest for a caller that takes only
+ * entries), instead of having the kernel expand 512 entries per PMD.
  */
 static int scan_huge(struct reader *r, const struct proc *p, size_t *vi,
-		     uint64_t vpn, uint64_t end, uint64_t *buf, batch_fn fn,
-		     void *arg, bool *eof, uint64_t pmd_pages)
+		     uint64_t vpn, uint64_t end, uint64_t *buf,
+		     const struct scan_cb *cb, bool *eof, uint64_t pmd_pages)
 {
+	unsigned int shift = r->hdr.page_shift;
+
 	while (vpn < end) {
 		uint64_t to = (vpn + pmd_pages) & ~(pmd_pages - 1);
-		uint64_t first, i, n;
+		uint64_t first, i;
 		ssize_t got;
-		size_t v;
 
 		if (to > end)
 			to = end;
-		n = to - vpn;
 		got = *eof ? 0 : reader_read(r, vpn, 1, &first);
 		if (got < 0)
 			return got;
@@ -772,21 +797,15 @@ static int scan_huge(struct reader *r, const struct proc *p, size_t *vi,
 			*eof = true;
 			first = PMAP_NOT_PRESENT;
 		}
-		for (i = 0; i < n; i++)
-			buf[i] = first == PMAP_NOT_PRESENT ? first : first + i;
-		for (v = *vi; v < p->nr_vmas; v++) {
-			uint64_t s = p->vmas[v].start >> r->hdr.page_shift;
-			uint64_t e = p->vmas[v].end >> r->hdr.page_shift;
-
-			if (s >= to)
-				break;
-			if (e <= vpn)
-				continue;
-			if (s < vpn)
-				s = vpn;
-			if (e > to)
-				e = to;
-			fn(arg, v, s, buf + (s - vpn), e - s);
+		if (cb->run) {
+			if (first != PMAP_NOT_PRESENT)
+				scan_deliver(p, shift, vi, vpn, to, NULL, first,
+					     cb);
+		} else {
+			for (i = 0; i < to - vpn; i++)
+				buf[i] = first == PMAP_NOT_PRESENT ? first :
+								     first + i;
+			scan_deliver(p, shift, vi, vpn, to, buf, 0, cb);
 		}
 		vpn = to;
 	}
@@ -795,7 +814,7 @@ static int scan_huge(struct reader *r, const struct proc *p, size_t *vi,
 
 /* Returns 0, -errno, or 1 when the kernel has no PAGEMAP_SCAN. */
 static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
-			batch_fn fn, void *arg, bool *eof)
+			const struct scan_cb *cb, bool *eof)
 {
 	static struct page_region reg[SCAN_REGIONS];
 	unsigned int shift = r->hdr.page_shift;
@@ -844,13 +863,13 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 			    !getenv("PAGEMAP_NO_HUGE")) {
 				if (span_end) {
 					ret = scan_span(r, p, &vi, span, span_end,
-							buf, fn, arg, eof);
+							buf, cb, eof);
 					if (ret)
 						return ret;
 					span_end = 0;
 				}
-				ret = scan_huge(r, p, &vi, s, e, buf, fn, arg,
-						eof, pmd_pages);
+				ret = scan_huge(r, p, &vi, s, e, buf, cb, eof,
+						pmd_pages);
 				if (ret)
 					return ret;
 				continue;
@@ -867,7 +886,7 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 				}
 				if (span_end) {
 					ret = scan_span(r, p, &vi, span, span_end,
-							buf, fn, arg, eof);
+							buf, cb, eof);
 					if (ret)
 						return ret;
 				}
@@ -881,18 +900,18 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 		start = a.walk_end;
 	}
 	if (span_end)
-		return scan_span(r, p, &vi, span, span_end, buf, fn, arg, eof);
+		return scan_span(r, p, &vi, span, span_end, buf, cb, eof);
 	return 0;
 }
 
 /*
- * Calls fn for each batch of entries of each mapping of p (with the kernel
+ * Calls cb for each batch of entries of each mapping of p (with the kernel
  * backend on a kernel with PAGEMAP_SCAN, only for the ranges where pages are
  * present). A read cut short by the end of the address space means the
  * process exited or exec'd: -ESRCH.
  */
 static int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
-		     batch_fn fn, void *arg)
+		     const struct scan_cb *cb)
 {
 	unsigned int shift = r->hdr.page_shift;
 	bool eof = false;
@@ -900,12 +919,12 @@ static int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
 	int ret = 1;
 
 	if (r->be == &kernel_backend && !getenv("PAGEMAP_NO_SCAN"))
-		ret = scan_present(r, p, buf, fn, arg, &eof);
+		ret = scan_present(r, p, buf, cb, &eof);
 	for (vi = 0; ret > 0 && vi < p->nr_vmas; vi++) {
 		uint64_t vpn = p->vmas[vi].start >> shift;
 		uint64_t end = (p->vmas[vi].end + (1ULL << shift) - 1) >> shift;
 
-		ret = scan_range(r, vi, vpn, end, buf, fn, arg, &eof);
+		ret = scan_range(r, vi, vpn, end, buf, cb, &eof);
 		if (!ret && vi + 1 < p->nr_vmas)
 			ret = 1;
 	}
@@ -1192,6 +1211,7 @@ static int proc_error(pid_t pid, int err)
 static int cmd_maps(int argc, char **argv)
 {
 	struct maps_ctx c = { 0 };
+	const struct scan_cb cb = { maps_batch, NULL, &c };
 	uint64_t *buf, total = 0;
 	struct reader r;
 	struct proc p;
@@ -1217,7 +1237,7 @@ static int cmd_maps(int argc, char **argv)
 	shift = r.hdr.page_shift;
 	c.runs = xcalloc(p.nr_vmas, sizeof(*c.runs));
 	buf = xcalloc(BATCH, sizeof(*buf));
-	ret = scan_proc(&r, &p, buf, maps_batch, &c);
+	ret = scan_proc(&r, &p, buf, &cb);
 	if (ret) {
 		ret = proc_error(pid, ret);
 		goto out;
@@ -1368,6 +1388,7 @@ static int pair_cmp(const void *x, const void *y)
 static int load_frames(pid_t pid, struct proc *p, struct fvs *s, uint64_t *buf,
 		       unsigned int *shift)
 {
+	const struct scan_cb cb = { fvs_batch, NULL, s };
 	struct reader r;
 	int ret;
 
@@ -1376,7 +1397,7 @@ static int load_frames(pid_t pid, struct proc *p, struct fvs *s, uint64_t *buf,
 		return proc_error(pid, ret);
 	s->p = p;
 	*shift = r.hdr.page_shift;
-	ret = scan_proc(&r, p, buf, fvs_batch, s);
+	ret = scan_proc(&r, p, buf, &cb);
 	reader_close(&r);
 	if (ret)
 		return proc_error(pid, ret);
@@ -1512,15 +1533,27 @@ out:
 /* ---- pss ---------------------------------------------------------------- */
 
 /*
- * How many times each frame is mapped: leaves of 1Ki counters, found by a
- * small open-addressing hash on pfn >> 16 (frame numbers can be sparse).
+ * How many times each frame is mapped: leaves of 1Ki frames, found by a
+ * small open-addressing hash on pfn >> 10 (frame numbers can be sparse).
+ * A frame's count is its block's plus its own: a run that covers a whole
+ * aligned block of 512 frames (a PMD-mapped huge page, say) adds one to the
+ * block instead of one to each of its frames.
  */
 #define LEAF_SHIFT	10
-#define LEAF_SIZE	(1UL << LEAF_SHIFT)
+#define LEAF_SIZE	(1U << LEAF_SHIFT)
+#define BLOCK_SHIFT	9
+#define BLOCK_SIZE	(1U << BLOCK_SHIFT)
+#define LEAF_BLOCKS	(LEAF_SIZE / BLOCK_SIZE)
+
+struct leaf {
+	uint32_t block[LEAF_BLOCKS];	/* mappings of every frame of the block */
+	bool mixed[LEAF_BLOCKS];	/* some frame of the block has its own */
+	uint32_t frame[LEAF_SIZE];	/* mappings of the frame on its own */
+};
 
 struct counts {
 	uint64_t *keys;
-	uint32_t **leaves;
+	struct leaf **leaves;
 	size_t size, used;
 };
 
@@ -1530,13 +1563,13 @@ struct counts {
  */
 #define LEAF_CHUNK	(2UL << 20)
 
-static uint32_t *leaf_alloc(void)
+static struct leaf *leaf_alloc(void)
 {
 	static unsigned char *chunk;
 	static size_t used = LEAF_CHUNK;
 	void *p;
 
-	if (used + LEAF_SIZE * sizeof(uint32_t) > LEAF_CHUNK) {
+	if (used + sizeof(struct leaf) > LEAF_CHUNK) {
 		p = mmap(NULL, LEAF_CHUNK, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		if (p == MAP_FAILED) {
@@ -1546,11 +1579,11 @@ static uint32_t *leaf_alloc(void)
 		chunk = p;
 		used = 0;
 	}
-	used += LEAF_SIZE * sizeof(uint32_t);
-	return (uint32_t *)(chunk + used - LEAF_SIZE * sizeof(uint32_t));
+	used += sizeof(struct leaf);
+	return (struct leaf *)(chunk + used - sizeof(struct leaf));
 }
 
-static uint32_t **counts_slot(struct counts *c, uint64_t key)
+static struct leaf **counts_slot(struct counts *c, uint64_t key)
 {
 	size_t i, mask = c->size - 1;
 
@@ -1559,21 +1592,19 @@ static uint32_t **counts_slot(struct counts *c, uint64_t key)
 			return &c->leaves[i];
 }
 
-static uint32_t *counts_leaf(struct counts *c, uint64_t pfn, bool create)
+static struct leaf *counts_leaf(struct counts *c, uint64_t pfn)
 {
 	uint64_t key = pfn >> LEAF_SHIFT;
-	uint32_t **slot;
+	struct leaf **slot;
 	size_t i;
 
 	if (!c->size) {
-		if (!create)
-			return NULL;
 		c->size = 64;
 		c->keys = xcalloc(c->size, sizeof(*c->keys));
 		c->leaves = xcalloc(c->size, sizeof(*c->leaves));
 	}
 	slot = counts_slot(c, key);
-	if (*slot || !create)
+	if (*slot)
 		return *slot;
 	if (2 * (c->used + 1) > c->size) {
 		struct counts n = { 0 };
@@ -1600,10 +1631,30 @@ static uint32_t *counts_leaf(struct counts *c, uint64_t pfn, bool create)
 	return *slot;
 }
 
-/* Counters of consecutive frames, one run per page or per physically contiguous run. */
-struct slot_run {
-	uint32_t *slot;
-	uint32_t n;
+/* Counts one more mapping of frames [off, off + n) of a leaf. */
+static void leaf_count(struct leaf *l, uint32_t off, uint32_t n)
+{
+	uint32_t end = off + n, to, b, i;
+
+	for (; off < end; off = to) {
+		b = off >> BLOCK_SHIFT;
+		to = (b + 1) << BLOCK_SHIFT;
+		if (to > end)
+			to = end;
+		if (to - off == BLOCK_SIZE) {
+			l->block[b]++;
+			continue;
+		}
+		l->mixed[b] = true;
+		for (i = off; i < to; i++)
+			l->frame[i]++;
+	}
+}
+
+/* Frames [off, off + n) of one leaf that a process maps. */
+struct leaf_run {
+	struct leaf *leaf;
+	uint32_t off, n;
 };
 
 struct pss_proc {
@@ -1611,7 +1662,7 @@ struct pss_proc {
 	char comm[64];
 	bool ok, wanted, kthread;
 	int err;
-	struct slot_run *runs;	/* the counters of the frames it maps */
+	struct leaf_run *runs;	/* the frames it maps */
 	size_t nr_runs, cap;
 	uint64_t nr;		/* pages */
 	unsigned int shift;
@@ -1622,50 +1673,142 @@ struct pss_ctx {
 	struct pss_proc *pp;
 	const struct proc *p;
 	struct counts *counts;
-	uint32_t *leaf;
+	struct leaf *leaf;
 	uint64_t leafkey;
 };
+
+/* Notes that the process maps frames [off, off + n) of the current leaf. */
+static inline void pss_note(struct pss_ctx *c, uint32_t off, uint32_t n)
+{
+	struct pss_proc *pp = c->pp;
+	struct leaf_run *last = &pp->runs[pp->nr_runs - 1];
+
+	if (pp->nr_runs && last->leaf == c->leaf && last->off + last->n == off) {
+		last->n += n;
+		return;
+	}
+	grow(&pp->runs, &pp->cap, pp->nr_runs + 1, sizeof(*pp->runs));
+	last = &pp->runs[pp->nr_runs++];
+	last->leaf = c->leaf;
+	last->off = off;
+	last->n = n;
+}
+
+/* Counts one more mapping of the n frames from pfn on, for the process. */
+static void pss_count(struct pss_ctx *c, uint64_t pfn, uint64_t n)
+{
+	c->pp->nr += n;
+	while (n) {
+		uint32_t off = pfn & (LEAF_SIZE - 1);
+		uint32_t k = n < LEAF_SIZE - off ? n : LEAF_SIZE - off;
+
+		if (pfn >> LEAF_SHIFT != c->leafkey) {
+			c->leafkey = pfn >> LEAF_SHIFT;
+			c->leaf = counts_leaf(c->counts, pfn);
+		}
+		if (k == 1) {
+			/* The common case of 4 KiB pages, kept short. */
+			c->leaf->frame[off]++;
+			c->leaf->mixed[off >> BLOCK_SHIFT] = true;
+		} else {
+			leaf_count(c->leaf, off, k);
+		}
+		pss_note(c, off, k);
+		pfn += k;
+		n -= k;
+	}
+}
 
 static void pss_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 		      size_t n)
 {
 	struct pss_ctx *c = arg;
-	struct pss_proc *pp = c->pp;
-	size_t i;
+	size_t i, j;
 
 	(void)vpn;
 	if (c->p->vmas[vi].hugetlb)
 		return;
-	for (i = 0; i < n;) {
-		struct slot_run *last;
-		uint32_t *slot;
-		size_t j, k;
-
+	for (i = 0; i < n; i = j) {
 		if (!counted(e[i])) {
-			i++;
+			j = i + 1;
 			continue;
 		}
-		if (e[i] >> LEAF_SHIFT != c->leafkey) {
-			c->leafkey = e[i] >> LEAF_SHIFT;
-			c->leaf = counts_leaf(c->counts, e[i], true);
-		}
-		/* A run of consecutive frames in one leaf: a huge page, say. */
-		for (j = i + 1; j < n && e[j] == e[i] + (j - i) &&
-		     e[j] >> LEAF_SHIFT == c->leafkey && counted(e[j]); j++)
+		/* A run of consecutive frames: a huge page, say. */
+		for (j = i + 1; j < n && e[j] == e[i] + (j - i) && counted(e[j]);
+		     j++)
 			;
-		slot = &c->leaf[e[i] & (LEAF_SIZE - 1)];
-		for (k = 0; k < j - i; k++)
-			slot[k]++;
-		pp->nr += j - i;
-		last = pp->nr_runs ? &pp->runs[pp->nr_runs - 1] : NULL;
-		if (last && last->slot + last->n == slot) {
-			last->n += j - i;
-		} else {
-			grow(&pp->runs, &pp->cap, pp->nr_runs + 1, sizeof(*pp->runs));
-			pp->runs[pp->nr_runs].slot = slot;
-			pp->runs[pp->nr_runs++].n = j - i;
+		pss_count(c, e[i], j - i);
+	}
+}
+
+/* A run of a huge page: counted as a whole unless it holds a zero page. */
+static void pss_run(void *arg, size_t vi, uint64_t vpn, uint64_t pfn,
+		    size_t n)
+{
+	struct pss_ctx *c = arg;
+	uint64_t i;
+
+	(void)vpn;
+	if (c->p->vmas[vi].hugetlb)
+		return;
+	if ((!zp.have_zero || zp.zero - pfn >= n) &&
+	    (!zp.have_huge || zp.huge >= pfn + n || pfn >= zp.huge + zp.huge_nr)) {
+		pss_count(c, pfn, n);
+		return;
+	}
+	/* Never seen in practice: a huge page holds no zero page. */
+	for (i = 0; i < n; i++)
+		if (counted(pfn + i))
+			pss_count(c, pfn + i, 1);
+}
+
+/* Pss (in 1 << PSS_SHIFT parts of a byte) and Uss (pages) of a process. */
+static void pss_sum(const struct pss_proc *q, uint64_t *pss, uint64_t *uss)
+{
+	uint64_t ps = (1ULL << q->shift) << PSS_SHIFT, share = 0;
+	uint32_t last = 0;
+	size_t j;
+
+	*pss = 0;
+	*uss = 0;
+	for (j = 0; j < q->nr_runs; j++) {
+		const struct leaf *l = q->runs[j].leaf;
+		uint32_t off = q->runs[j].off, end = off + q->runs[j].n, to, b, i;
+
+		for (; off < end; off = to) {
+			uint32_t m;
+
+			b = off >> BLOCK_SHIFT;
+			to = (b + 1) << BLOCK_SHIFT;
+			if (to > end)
+				to = end;
+			m = l->block[b];
+			if (!l->mixed[b]) {
+				/* Every frame of the block is mapped m times. */
+				if (m == 1) {
+					*pss += (to - off) * ps;
+					*uss += to - off;
+				} else {
+					*pss += (to - off) * (ps / m);
+				}
+				continue;
+			}
+			for (i = off; i < to; i++) {
+				uint32_t k = m + l->frame[i];
+
+				if (k == 1) {
+					*pss += ps;
+					++*uss;
+				} else {
+					/* Mostly the same count again: divide once. */
+					if (k != last) {
+						last = k;
+						share = ps / k;
+					}
+					*pss += share;
+				}
+			}
 		}
-		i = j;
 	}
 }
 
@@ -1708,6 +1851,7 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 			 uint64_t *buf, bool report)
 {
 	struct pss_ctx c = { pp, NULL, counts, NULL, UINT64_MAX };
+	const struct scan_cb cb = { pss_batch, pss_run, &c };
 	struct reader r;
 	struct proc p;
 	int ret;
@@ -1723,7 +1867,7 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 		pp->shift = r.hdr.page_shift;
 		pp->kthread = r.empty || !p.nr_vmas;
 		c.p = &p;
-		ret = scan_proc(&r, &p, buf, pss_batch, &c);
+		ret = scan_proc(&r, &p, buf, &cb);
 		reader_close(&r);
 		proc_free(&p);
 	}
@@ -1803,19 +1947,7 @@ static int cmd_pss(int argc, char **argv)
 		if (!q->ok)
 			continue;
 		ps = 1ULL << q->shift;
-		for (j = 0; j < q->nr_runs; j++) {
-			const uint32_t *slot = q->runs[j].slot;
-			uint32_t k;
-
-			for (k = 0; k < q->runs[j].n; k++) {
-				if (slot[k] == 1) {
-					pss += ps << PSS_SHIFT;
-					uss++;
-				} else {
-					pss += (ps << PSS_SHIFT) / slot[k];
-				}
-			}
-		}
+		pss_sum(q, &pss, &uss);
 		q->rss_kb = (q->nr * ps) >> 10;
 		q->pss_kb = pss >> (PSS_SHIFT + 10);
 		q->uss_kb = (uss * ps) >> 10;
@@ -2079,6 +2211,7 @@ static void capture_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 static int cmd_capture(int argc, char **argv)
 {
 	struct capture_ctx c = { 0 };
+	const struct scan_cb cb = { capture_batch, NULL, &c };
 	unsigned char hdr[8] = { 0 };
 	struct reader r;
 	struct proc p;
@@ -2117,7 +2250,7 @@ static int cmd_capture(int argc, char **argv)
 	capture_fill(&c, 0, c.h.header_size);
 	if (pwrite(c.fd, hdr, c.h.header_size, 0) != (ssize_t)c.h.header_size)
 		c.err = errno;
-	ret = scan_proc(&r, &p, buf, capture_batch, &c);
+	ret = scan_proc(&r, &p, buf, &cb);
 	free(buf);
 	free(c.out);
 	if (close(c.fd) && !c.err)
