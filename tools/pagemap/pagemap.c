@@ -453,10 +453,62 @@ static bool vma_hugetlb(pid_t pid, const struct vma *v)
 	       hugetlbfs_dev_mounted(v->major, v->minor);
 }
 
+/* A number in base 10 or 16 at *s; *s moves past it. False if none. */
+static bool parse_num(char **s, unsigned int base, uint64_t *v)
+{
+	char *p = *s;
+	uint64_t x = 0;
+	unsigned int d;
+
+	for (;; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+			d = (*p | 0x20) - 'a' + 10;
+		else
+			break;
+		x = x * base + d;
+	}
+	if (p == *s)
+		return false;
+	*s = p;
+	*v = x;
+	return true;
+}
+
+/*
+ * One line of /proc/<pid>/maps: "start-end perms offset major:minor inode"
+ * and the name after blanks (proc(5)). Parsed by hand: sscanf() took half
+ * of the tool's own instructions on a quiet host. False if malformed.
+ */
+static bool parse_maps_line(char *p, struct vma *v, char **name)
+{
+	uint64_t major, minor;
+	size_t i;
+
+	if (!parse_num(&p, 16, &v->start) || *p++ != '-' ||
+	    !parse_num(&p, 16, &v->end) || *p++ != ' ')
+		return false;
+	for (i = 0; i < sizeof(v->perms) - 1 && *p && *p != ' '; i++)
+		v->perms[i] = *p++;
+	v->perms[i] = 0;
+	if (*p++ != ' ' || !parse_num(&p, 16, &v->offset) || *p++ != ' ' ||
+	    !parse_num(&p, 16, &major) || *p++ != ':' ||
+	    !parse_num(&p, 16, &minor) || *p++ != ' ' ||
+	    !parse_num(&p, 10, &v->inode))
+		return false;
+	v->major = major;
+	v->minor = minor;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	*name = p;
+	return true;
+}
+
 /* Reads /proc/<pid>/maps into p->vmas. Returns 0 or -errno. */
 static int proc_read_maps(struct proc *p)
 {
-	char path[64], *buf, *line, *save;
+	char path[64], *buf, *line, *save, *name;
 	size_t cap = 0;
 	int ret;
 
@@ -467,13 +519,10 @@ static int proc_read_maps(struct proc *p)
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct vma v = { 0 };
-		int n = 0;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
-			   &v.start, &v.end, v.perms, &v.offset, &v.major,
-			   &v.minor, &v.inode, &n) < 7 || !n)
+		if (!parse_maps_line(line, &v, &name))
 			continue;
-		v.name = xstrdup(line + n);
+		v.name = xstrdup(name);
 		v.hugetlb = vma_hugetlb(p->pid, &v);
 		grow(&p->vmas, &cap, p->nr_vmas + 1, sizeof(v));
 		p->vmas[p->nr_vmas++] = v;
