@@ -46,6 +46,8 @@
 
 /* The kernel's own /proc/<pid>/pagemap (admin-guide/mm/pagemap.rst). */
 #define KPM_PRESENT	(UINT64_C(1) << 63)
+#define KPM_FILE	(UINT64_C(1) << 61)	/* or shared anonymous */
+#define KPM_EXCLUSIVE	(UINT64_C(1) << 56)	/* mapped exactly once */
 #define KPM_PFN_MASK	((UINT64_C(1) << 55) - 1)
 
 #define HUGETLBFS_MAGIC_NR	0x958458f6
@@ -1059,10 +1061,31 @@ static int probe_read(struct reader *r, unsigned char *a, size_t n,
 }
 
 /*
+ * Whether the kernel's own page map shows the page at a as a private
+ * anonymous page that only we map: what a read fault gives where the kernel
+ * maps no zero page (the huge zero page is neither anonymous nor ours).
+ * Always false for the module, whose entries carry no such flags.
+ */
+static bool probe_own_page(struct reader *r, const unsigned char *a)
+{
+	uint64_t v;
+
+	if (r->be != &kernel_backend ||
+	    pread(r->fd, &v, sizeof(v),
+		  ((uintptr_t)a >> r->hdr.page_shift) * 8) != sizeof(v))
+		return false;
+	return (v & (KPM_PRESENT | KPM_FILE | KPM_EXCLUSIVE)) ==
+	       (KPM_PRESENT | KPM_EXCLUSIVE);
+}
+
+/*
  * Finds the shared zero page the way smaps tells it apart: read-fault two
  * fresh anonymous pages of our own; if both show the same frame, that frame
  * is the zero page. The same for the huge zero page, with two PMD-sized,
- * PMD-aligned regions. A frame of 0 means frame numbers are hidden.
+ * PMD-aligned regions, unless the first read fault gave us a huge page of
+ * our own (a kernel that does not use the huge zero page allocates and
+ * clears one per read fault: 2 MiB each). A frame of 0 means frame numbers
+ * are hidden.
  */
 static int probe_zero(bool quiet)
 {
@@ -1106,7 +1129,8 @@ static int probe_zero(bool quiet)
 						     ~(uintptr_t)(hsz - 1));
 
 		madvise(h, 2 * hsz, MADV_HUGEPAGE);
-		if (!probe_read(&r, h, 1, he) && !probe_read(&r, h + hsz, 1, he + n) &&
+		if (!probe_read(&r, h, 1, he) && !probe_own_page(&r, h) &&
+		    !probe_read(&r, h + hsz, 1, he + n) &&
 		    reader_read(&r, (uintptr_t)h / ps, n, he) == (ssize_t)n &&
 		    reader_read(&r, (uintptr_t)(h + hsz) / ps, n, he + n) == (ssize_t)n &&
 		    he[0] != PMAP_NOT_PRESENT && he[0] == he[n] &&
