@@ -1631,10 +1631,15 @@ struct counts {
 };
 
 /*
- * Leaves come from 2 MiB chunks mapped populated: one system call instead
- * of a page fault per leaf. Never freed before exit.
+ * Leaves come from 2 MiB chunks, each a transparent huge page where the
+ * kernel gives one, written in advance: no page fault per leaf, and one
+ * TLB entry for 510 leaves. Never freed before exit.
  */
 #define LEAF_CHUNK	(2UL << 20)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23	/* Linux 5.14; before, pages fault in */
+#endif
 
 static struct leaf *leaf_alloc(void)
 {
@@ -1644,11 +1649,13 @@ static struct leaf *leaf_alloc(void)
 
 	if (used + sizeof(struct leaf) > LEAF_CHUNK) {
 		p = mmap(NULL, LEAF_CHUNK, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
 			pm_err("out of memory");
 			exit(EXIT_FAIL);
 		}
+		madvise(p, LEAF_CHUNK, MADV_HUGEPAGE);
+		madvise(p, LEAF_CHUNK, MADV_POPULATE_WRITE);
 		chunk = p;
 		used = 0;
 	}
