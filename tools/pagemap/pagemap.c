@@ -1619,6 +1619,7 @@ out:
 #define LEAF_BLOCKS	(LEAF_SIZE / BLOCK_SIZE)
 
 struct leaf {
+	uint32_t id;			/* its index in counts.by_id */
 	uint32_t block[LEAF_BLOCKS];	/* mappings of every frame of the block */
 	bool mixed[LEAF_BLOCKS];	/* some frame of the block has its own */
 	uint32_t frame[LEAF_SIZE];	/* mappings of the frame on its own */
@@ -1628,6 +1629,8 @@ struct counts {
 	uint64_t *keys;
 	struct leaf **leaves;
 	size_t size, used;
+	struct leaf **by_id;
+	size_t ids_cap;
 };
 
 /*
@@ -1700,6 +1703,8 @@ static struct leaf *counts_leaf(struct counts *c, uint64_t pfn)
 			n.keys[slot - n.leaves] = c->keys[i];
 		}
 		n.used = c->used;
+		n.by_id = c->by_id;
+		n.ids_cap = c->ids_cap;
 		free(c->keys);
 		free(c->leaves);
 		*c = n;
@@ -1707,7 +1712,9 @@ static struct leaf *counts_leaf(struct counts *c, uint64_t pfn)
 	}
 	*slot = leaf_alloc();
 	c->keys[slot - c->leaves] = key;
-	c->used++;
+	grow(&c->by_id, &c->ids_cap, c->used + 1, sizeof(*c->by_id));
+	c->by_id[c->used] = *slot;
+	(*slot)->id = c->used++;
 	return *slot;
 }
 
@@ -1731,10 +1738,10 @@ static void leaf_count(struct leaf *l, uint32_t off, uint32_t n)
 	}
 }
 
-/* Frames [off, off + n) of one leaf that a process maps. */
+/* Frames [off, off + n) of one leaf that a process maps: 8 bytes a run. */
 struct leaf_run {
-	struct leaf *leaf;
-	uint32_t off, n;
+	uint32_t leaf;		/* counts.by_id */
+	uint16_t off, n;
 };
 
 struct pss_proc {
@@ -1763,13 +1770,14 @@ static inline void pss_note(struct pss_ctx *c, uint32_t off, uint32_t n)
 	struct pss_proc *pp = c->pp;
 	struct leaf_run *last = &pp->runs[pp->nr_runs - 1];
 
-	if (pp->nr_runs && last->leaf == c->leaf && last->off + last->n == off) {
+	if (pp->nr_runs && last->leaf == c->leaf->id &&
+	    last->off + last->n == off) {
 		last->n += n;
 		return;
 	}
 	grow(&pp->runs, &pp->cap, pp->nr_runs + 1, sizeof(*pp->runs));
 	last = &pp->runs[pp->nr_runs++];
-	last->leaf = c->leaf;
+	last->leaf = c->leaf->id;
 	last->off = off;
 	last->n = n;
 }
@@ -1843,7 +1851,8 @@ static void pss_run(void *arg, size_t vi, uint64_t vpn, uint64_t pfn,
 }
 
 /* Pss (in 1 << PSS_SHIFT parts of a byte) and Uss (pages) of a process. */
-static void pss_sum(const struct pss_proc *q, uint64_t *pss, uint64_t *uss)
+static void pss_sum(const struct counts *c, const struct pss_proc *q,
+		    uint64_t *pss, uint64_t *uss)
 {
 	uint64_t ps = (1ULL << q->shift) << PSS_SHIFT, share = 0;
 	uint32_t last = 0;
@@ -1852,7 +1861,7 @@ static void pss_sum(const struct pss_proc *q, uint64_t *pss, uint64_t *uss)
 	*pss = 0;
 	*uss = 0;
 	for (j = 0; j < q->nr_runs; j++) {
-		const struct leaf *l = q->runs[j].leaf;
+		const struct leaf *l = c->by_id[q->runs[j].leaf];
 		uint32_t off = q->runs[j].off, end = off + q->runs[j].n, to, b, i;
 
 		for (; off < end; off = to) {
@@ -2027,7 +2036,7 @@ static int cmd_pss(int argc, char **argv)
 		if (!q->ok)
 			continue;
 		ps = 1ULL << q->shift;
-		pss_sum(q, &pss, &uss);
+		pss_sum(&counts, q, &pss, &uss);
 		q->rss_kb = (q->nr * ps) >> 10;
 		q->pss_kb = pss >> (PSS_SHIFT + 10);
 		q->uss_kb = (uss * ps) >> 10;
@@ -2076,6 +2085,7 @@ static int cmd_pss(int argc, char **argv)
 		free(pp[i].runs);
 	free(counts.keys);
 	free(counts.leaves);
+	free(counts.by_id);
 	free(pp);
 	free(pids);
 	free(want);
