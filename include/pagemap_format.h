@@ -97,4 +97,21 @@ static inline __u64 pmap_entry(const struct pmap_header *h,
 	return v;
 }
 
+/*
+ * Encode @v as one entry of format @h at @p: the inverse of pmap_entry()
+ * (PMAP_NOT_PRESENT becomes an entry of all ones), for writers of captured
+ * maps.
+ */
+static inline void pmap_put_entry(const struct pmap_header *h, __u64 v,
+				  unsigned char *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->entry_size; i++) {
+		unsigned int byte = h->little_endian ? i : h->entry_size - 1 - i;
+
+		p[byte] = v >> (8 * i);
+	}
+}
+
 #endif /* _PAGEMAP_FORMAT_H */

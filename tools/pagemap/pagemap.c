@@ -2228,19 +2228,6 @@ out:
 	return ret;
 }
 
-/* Writes v as one entry of format h at p. */
-static void encode_entry(const struct pmap_header *h, uint64_t v,
-			 unsigned char *p)
-{
-	unsigned int i;
-
-	for (i = 0; i < h->entry_size; i++) {
-		unsigned int byte = h->little_endian ? i : h->entry_size - 1 - i;
-
-		p[byte] = v >> (8 * i);
-	}
-}
-
 /* Captures are filled with -1 in chunks of this size around every mapping. */
 #define CAPTURE_CHUNK	65536
 
@@ -2286,7 +2273,7 @@ static void capture_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 	if (i == n)
 		return;
 	for (i = 0; i < n; i++)
-		encode_entry(&c->h, e[i], c->out + i * c->h.entry_size);
+		pmap_put_entry(&c->h, e[i], c->out + i * c->h.entry_size);
 	capture_fill(c, pmap_entry_offset(&c->h, vpn), len);
 	if (!c->err && pwrite(c->fd, c->out, len,
 			      pmap_entry_offset(&c->h, vpn)) != (ssize_t)len)
