@@ -4,7 +4,8 @@
 # mkinitramfs.sh SERIES: pack the test VM's root for that kernel into
 # $BUILD/ABI/initramfs.cpio.gz: busybox-static, /init (guest-init.sh), the
 # module built by build-module.sh, the static tool if built, and /tests
-# (build/selftests with its list, then tools/pagemap/tests/vm-*.sh).
+# (build/selftests with its list, then tools/pagemap/tests/vm-*.sh and the
+# tap.sh they source).
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"
@@ -48,6 +49,8 @@ for t in "$TOP"/tools/pagemap/tests/vm-*.sh ${EXTRA_TESTS:-}; do
 	install -m 755 "$t" "$root/tests/"
 	basename "$t" >>"$root/tests/list"
 done
+# the TAP helpers the VM tests source (not a test: not listed)
+install -m 644 "$TOP/tools/pagemap/tests/tap.sh" "$root/tests/"
 
 (cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) |
 	gzip -1 >"$BUILD/$ABI/initramfs.cpio.gz"

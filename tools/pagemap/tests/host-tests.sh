@@ -15,9 +15,8 @@ WORKLOAD=${WORKLOAD:-../../build/tools-pagemap/workload}
 PY=${PYTHON:-python3}
 NPAGES=256
 T=$(mktemp -d "${TMPDIR:-/tmp}/pagemap-test.XXXXXX")
-n=0
-failed=0
-wpid=
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 cleanup() {
 	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
@@ -25,35 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-nok() { n=$((n + 1)); echo "not ok $n $1"; failed=$((failed + 1)); }
-skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
-
-# Runs the tool; status in $rc, output in $T/out and $T/err.
-run() {
-	rc=0
-	"$PAGEMAP" "$@" >"$T/out" 2>"$T/err" || rc=$?
-}
-
-# fails_with STATUS PATTERN ARGS...: exits STATUS and says PATTERN on stderr.
-fails_with() {
-	want=$1 pat=$2
-	shift 2
-	run "$@"
-	if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$T/err"; then
-		echo "# pagemap $*: exit $rc, stderr: $(cat "$T/err")"
-		return 1
-	fi
-}
-
 json_ok() { "$PY" -m json.tool "$T/out" >/dev/null; }
-
-smaps() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"; }
 
 echo "TAP version 13"
 
@@ -63,17 +34,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-: >"$T/wl"
-"$WORKLOAD" "$NPAGES" >"$T/wl" &
-wpid=$!
-i=0
-while ! grep -q child= "$T/wl" && [ $i -lt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-parent=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' "$T/wl")
-child=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' "$T/wl")
-[ -n "$child" ] || { echo "Bail out! the workload did not start"; exit 1; }
+start_workload "$WORKLOAD" "$NPAGES"
 sleep 0.2
 
 # --- share ---
@@ -411,6 +372,4 @@ echo "# capture: maps present $want, dump of the capture present $got"
 check "capture of the workload, then dump: the same present pages" \
 	eval '[ "$cap_rc" = 0 ] && [ "$want" = "$got" ]'
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" = 0 ]
+tap_done

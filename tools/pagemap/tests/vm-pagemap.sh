@@ -12,16 +12,9 @@ set -u
 
 NPAGES=64
 T=/tmp/vm-pagemap.$$
-n=0
-wpid=
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-nok() { n=$((n + 1)); echo "not ok $n $1"; }
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
 skip_all() { echo "ok 1 vm-pagemap # SKIP $1"; echo "1..1"; exit 0; }
 
 [ -x /bin/pagemap ] || skip_all "no /bin/pagemap (make tool STATIC=1)"
@@ -34,35 +27,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# run ARGS...: status in $rc, output in $T/out and $T/err
-run() {
-	rc=0
-	pagemap "$@" >"$T/out" 2>"$T/err" || rc=$?
-}
-# fails_with STATUS PATTERN ARGS...
-fails_with() {
-	want=$1 pat=$2
-	shift 2
-	run "$@"
-	if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$T/err"; then
-		echo "# pagemap $*: exit $rc, stderr: $(cat "$T/err")"
-		return 1
-	fi
-}
 # field KEY: the numbers of "KEY": N in $T/out, one a line
 field() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" "$T/out"; }
-smaps() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"; }
 
-/tests/pmap_workload "$NPAGES" >"$T/wl" &
-wpid=$!
-i=0
-while ! grep -q child= "$T/wl" && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-parent=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' "$T/wl")
-child=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' "$T/wl")
-[ -n "$child" ] || { echo "Bail out! pmap_workload did not start"; exit 1; }
+start_workload /tests/pmap_workload "$NPAGES"
 ps=$(($(pagemap maps --json self | sed -n 's/.*"page_size": \([0-9]*\).*/\1/p')))
 [ "$ps" -gt 0 ] || ps=4096
 
@@ -220,8 +188,7 @@ if su nobody -s /bin/sh -c true 2>/dev/null; then
 	check "without CAP_SYS_ADMIN: maps shows present pages without frames, exit 0" \
 		eval '[ "$rc" = 0 ] && grep -q "present pages" "$T/out" && ! grep -q frames "$T/out"'
 else
-	n=$((n + 1))
-	echo "ok $n permission errors # SKIP no su to nobody"
+	skip "permission errors" "no su to nobody"
 fi
 
-echo "1..$n"
+tap_done

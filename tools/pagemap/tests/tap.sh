@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# TAP helpers shared by host-tests.sh and vm-pagemap.sh, sourced (bash,
+# dash and busybox sh). The sourcing script sets T, a scratch directory,
+# and PAGEMAP, the tool (default: pagemap from PATH); it ends with
+# tap_done. The workload pids come back in $parent and $child.
+# Its variables are for the scripts that source it:
+# shellcheck shell=sh disable=SC2034
+
+n=0
+failed=0
+wpid=
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+nok() { n=$((n + 1)); echo "not ok $n $1"; failed=$((failed + 1)); }
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+
+# run ARGS...: runs the tool; status in $rc, output in $T/out and $T/err
+run() {
+	rc=0
+	"${PAGEMAP:-pagemap}" "$@" >"$T/out" 2>"$T/err" || rc=$?
+}
+
+# fails_with STATUS PATTERN ARGS...: exits STATUS and says PATTERN on stderr
+fails_with() {
+	want=$1 pat=$2
+	shift 2
+	run "$@"
+	if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$T/err"; then
+		echo "# pagemap $*: exit $rc, stderr: $(cat "$T/err")"
+		return 1
+	fi
+}
+
+# smaps PID KEY: the kB of KEY in the process's smaps_rollup
+smaps() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"; }
+
+# start_workload CMD NPAGES: starts the workload (pmap_workload's
+# interface) in the background and waits until it names its two pids
+start_workload() {
+	: >"$T/wl"
+	"$1" "$2" >"$T/wl" &
+	wpid=$!
+	i=0
+	while ! grep -q child= "$T/wl" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	parent=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' "$T/wl")
+	child=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' "$T/wl")
+	[ -n "$child" ] || { echo "Bail out! the workload did not start"; exit 1; }
+}
+
+# tap_done: the plan and a summary; the status says whether all passed
+tap_done() {
+	echo "1..$n"
+	echo "# $((n - failed)) passed, $failed failed"
+	[ "$failed" = 0 ]
+}
