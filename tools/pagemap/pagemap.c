@@ -547,6 +547,7 @@ struct reader {
 	const struct backend *be;
 	int fd;
 	bool empty;		/* no address space: kernel thread or exited */
+	bool tag_own;		/* kernel backend: mark ENTRY_OWN (pss only) */
 	struct pmap_header hdr;	/* the kernel backend describes its own format */
 	unsigned char *raw;
 };
@@ -561,17 +562,28 @@ static void module_decode(const struct reader *r, const unsigned char *raw,
 		out[i] = pmap_entry(&r->hdr, raw + i * r->hdr.entry_size);
 }
 
+/*
+ * A decoded entry, when the reader was asked to tag_own, may carry this
+ * above its frame number: the kernel says the page is anonymous and mapped
+ * exactly once, by this entry. No other entry of any process maps it.
+ */
+#define ENTRY_OWN	(UINT64_C(1) << 62)
+
 /* The in-tree format: native 64-bit entries, bit 63 present, bits 0-54 PFN. */
 static void kernel_decode(const struct reader *r, const unsigned char *raw,
 			  size_t n, uint64_t *out)
 {
+	uint64_t v, own = r->tag_own ? ENTRY_OWN : 0;
 	size_t i;
-	uint64_t v;
 
-	(void)r;
 	for (i = 0; i < n; i++) {
 		memcpy(&v, raw + i * 8, 8);
-		out[i] = v & KPM_PRESENT ? v & KPM_PFN_MASK : PMAP_NOT_PRESENT;
+		if (!(v & KPM_PRESENT))
+			out[i] = PMAP_NOT_PRESENT;
+		else if ((v & (KPM_FILE | KPM_EXCLUSIVE)) == KPM_EXCLUSIVE)
+			out[i] = (v & KPM_PFN_MASK) | own;
+		else
+			out[i] = v & KPM_PFN_MASK;
 	}
 }
 
@@ -1752,6 +1764,7 @@ struct pss_proc {
 	struct leaf_run *runs;	/* the frames it maps */
 	size_t nr_runs, cap;
 	uint64_t nr;		/* pages */
+	uint64_t own;		/* of them, pages mapped only here (ENTRY_OWN) */
 	unsigned int shift;
 	uint64_t rss_kb, pss_kb, uss_kb;
 };
@@ -1817,10 +1830,19 @@ static void pss_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 	if (c->p->vmas[vi].hugetlb)
 		return;
 	for (i = 0; i < n; i = j) {
-		if (!counted(e[i])) {
-			j = i + 1;
+		j = i + 1;
+		if (e[i] != PMAP_NOT_PRESENT && e[i] & ENTRY_OWN) {
+			/*
+			 * Mapped once, here: its count is 1 whatever else
+			 * we read, so it needs no counter (nor can it be a
+			 * zero page: those are not anonymous).
+			 */
+			c->pp->nr++;
+			c->pp->own++;
 			continue;
 		}
+		if (!counted(e[i]))
+			continue;
 		/* A run of consecutive frames: a huge page, say. */
 		for (j = i + 1; j < n && e[j] == e[i] + (j - i) && counted(e[j]);
 		     j++)
@@ -1839,6 +1861,8 @@ static void pss_run(void *arg, size_t vi, uint64_t vpn, uint64_t pfn,
 	(void)vpn;
 	if (c->p->vmas[vi].hugetlb)
 		return;
+	/* Counted by blocks all the same: that is cheap for a huge page. */
+	pfn &= ~ENTRY_OWN;
 	if ((!zp.have_zero || zp.zero - pfn >= n) &&
 	    (!zp.have_huge || zp.huge >= pfn + n || pfn >= zp.huge + zp.huge_nr)) {
 		pss_count(c, pfn, n);
@@ -1956,6 +1980,7 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 		pp->shift = r.hdr.page_shift;
 		pp->kthread = r.empty || !p.nr_vmas;
 		c.p = &p;
+		r.tag_own = true;
 		ret = scan_proc(&r, &p, buf, &cb);
 		reader_close(&r);
 		proc_free(&p);
@@ -1963,6 +1988,7 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 	if (ret) {
 		/* Its frames stay counted: they were mapped while we looked. */
 		pp->nr = 0;
+		pp->own = 0;
 		pp->nr_runs = 0;
 		pp->err = ret;
 		if (report)
@@ -2037,6 +2063,8 @@ static int cmd_pss(int argc, char **argv)
 			continue;
 		ps = 1ULL << q->shift;
 		pss_sum(&counts, q, &pss, &uss);
+		pss += q->own * (ps << PSS_SHIFT);
+		uss += q->own;
 		q->rss_kb = (q->nr * ps) >> 10;
 		q->pss_kb = pss >> (PSS_SHIFT + 10);
 		q->uss_kb = (uss * ps) >> 10;
