@@ -48,6 +48,7 @@ loop() {
 	wall=$((wall + $(ms) - w0)) cpu_=$((cpu_ + $(cat "$T/c1") - c0))
 }
 
+echo "host: Linux $(uname -r), $(nproc) cpus, load average$(uptime | sed 's/.*load average//')"
 pm
 sm
 half=$(((RUNS + 1) / 2))
@@ -71,6 +72,12 @@ sm
 sed -n 's/.*"pid": \([0-9]*\),.*/\1/p' "$T/pm.json" | while read -r p; do
 	echo "$p $({ wc -l <"/proc/$p/maps"; } 2>/dev/null || echo 0)"
 done >"$T/nvma"
+# What the processes map: their resident size, and how much of it is THP.
+sed -n 's/.*"pid": \([0-9]*\),.*/\1/p' "$T/pm.json" | while read -r p; do
+	cat "/proc/$p/smaps_rollup" 2>/dev/null || true
+done | awk '$1 == "Rss:" { r += $2 } $1 ~ /^(AnonHugePages|ShmemPmdMapped|FilePmdMapped):$/ { h += $2 }
+	END { printf "their Rss added up: %.2f GiB, %.2f GiB of it in transparent huge pages (smaps_rollup)\n",
+	      r / 1048576, h / 1048576 }'
 "$PY" - "$T/pm.json" "$T/smem.txt" "$T/nvma" <<'EOF'
 import json, sys
 pm = {p["pid"]: p for p in json.load(open(sys.argv[1]))}
