@@ -77,6 +77,36 @@ static inline void pmap_pte_unmap(pte_t *pte)
 }
 
 /*
+ * The frame of a present pte, read where user access is enabled. With x86's
+ * PARAVIRT_XXL, pte_val() is a paravirt call, which must not run with user
+ * access enabled (objtool rejects it): Xen PV guests translate machine
+ * frames in it. Everywhere else it is the native value, so read that, and
+ * let Xen PV guests take the walk that stores each entry on its own.
+ */
+#ifdef CONFIG_PARAVIRT_XXL
+static inline bool pmap_pte_pfn_in_uaccess(void)
+{
+	return !cpu_feature_enabled(X86_FEATURE_XENPV);
+}
+
+static inline unsigned long pmap_uaccess_pte_pfn(pte_t pte)
+{
+	u64 v = native_pte_val(pte);
+
+	/* PROT_NONE ptes hold their frame inverted (L1TF): undo that */
+	v ^= protnone_mask(v);
+	return (v & PTE_PFN_MASK) >> PAGE_SHIFT;
+}
+#else
+static inline bool pmap_pte_pfn_in_uaccess(void)
+{
+	return true;
+}
+
+#define pmap_uaccess_pte_pfn(pte)	pte_pfn(pte)
+#endif
+
+/*
  * The frame of a PUD-level leaf (1 GiB hugetlb). powerpc's pud_pfn() is a
  * BUILD_BUG() stub, as its only callers are meant to be devmap paths; its
  * PUD leaves have the pte layout, so read them as a pte.

@@ -20,6 +20,7 @@
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/overflow.h>
+#include <linux/pagemap.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
@@ -51,12 +52,11 @@
 #define PMAP_PID_POS_BASE	3
 
 /*
- * Entries gathered in kernel memory, under the mmap lock, before they are
- * stored to the reader: one page, the entries of one pte table on x86_64.
- * Bounds the memory a read uses, whatever its size. (A 64 KiB buffer made
- * every read of 64 KiB or more about 3x slower on 6.12: docs/BENCHMARKS.md.)
+ * The most entries stored under one hold of the mmap lock: those of one pte
+ * table on x86_64. The walk stores them straight to the reader, so a read
+ * uses no kernel buffer, whatever its size.
  */
-#define PMAP_BUF_ENTRIES	(PAGE_SIZE / PMAP_ENTRY_SIZE)
+#define PMAP_WALK_ENTRIES	(PAGE_SIZE / PMAP_ENTRY_SIZE)
 
 /* The most entries of a hole between VMAs stored per step of a read. */
 #define PMAP_HOLE_ENTRIES	(SZ_64K / PMAP_ENTRY_SIZE)
@@ -197,12 +197,13 @@ static unsigned long pmap_header(void)
 /*
  * The next entries from virtual address @addr, under one hold of the mmap
  * lock: in a hole between VMAs, only how many of at most @max_hole pages
- * the hole spans (*hole set: the caller stores them without a buffer);
- * otherwise up to @n entries in @kbuf, stopping after one page table.
- * Returns how many, or -EINTR on a fatal signal.
+ * the hole spans (*hole set: the caller stores them without the lock);
+ * otherwise up to @n entries stored to @uout, stopping after one page table.
+ * Returns how many, -EFAULT if @uout faulted before the first entry, or
+ * -EINTR on a fatal signal.
  */
 static long pmap_gather(struct pmap_file *pf, unsigned long addr,
-			unsigned long *kbuf, unsigned long n,
+			unsigned long __user *uout, unsigned long n,
 			unsigned long max_hole, bool *hole)
 {
 	struct vm_area_struct *vma;
@@ -214,23 +215,25 @@ static long pmap_gather(struct pmap_file *pf, unsigned long addr,
 	vma = find_vma(pf->mm, addr);
 	next = vma ? vma->vm_start : pf->mm->task_size;
 	*hole = addr < next;
-	if (*hole)
+	if (*hole) {
 		got = min(max_hole, (next - addr) >> PAGE_SHIFT);
-	else
+	} else {
+		/* A fault would take the mmap lock again: see pmap_walk(). */
+		pagefault_disable();
 		got = pmap_walk(pf->mm, vma, addr, addr + (n << PAGE_SHIFT),
-				kbuf, pf->show_pfn);
+				uout, pf->show_pfn);
+		pagefault_enable();
+	}
 	mmap_read_unlock(pf->mm);
 	return got;
 }
 
 /*
- * Store @n entries from @kbuf, or @n not-present entries if @kbuf is NULL,
- * to the reader's buffer, one word each: a loop of stores instead of
- * memset() and copy_to_user() (docs/BENCHMARKS.md). Returns the bytes
- * stored, fewer if the buffer faults.
+ * Store @n copies of @val to the reader's buffer, one word each: a loop of
+ * stores rather than memset() and copy_to_user() (docs/BENCHMARKS.md).
+ * Returns the bytes stored, fewer if the buffer faults.
  */
-static size_t pmap_put(char __user *ubuf, const unsigned long *kbuf,
-		       unsigned long n)
+static size_t pmap_put(char __user *ubuf, unsigned long val, unsigned long n)
 {
 	unsigned long __user *uout = (unsigned long __user *)ubuf;
 	unsigned long i = 0;
@@ -238,14 +241,9 @@ static size_t pmap_put(char __user *ubuf, const unsigned long *kbuf,
 	might_fault();
 	if (!user_access_begin(uout, n * PMAP_ENTRY_SIZE))
 		return 0;
-	if (kbuf) {
-		for (; i < n; i++)
-			unsafe_put_user(kbuf[i], uout + i, out_fault);
-	} else {
-		for (; i < n; i++)
-			unsafe_put_user(PMAP_NONE, uout + i, out_fault);
-	}
-out_fault:
+	for (; i < n; i++)
+		unsafe_put_user(val, uout + i, out_end_access);
+out_end_access:
 	user_access_end();
 	return i * PMAP_ENTRY_SIZE;
 }
@@ -288,7 +286,7 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
 {
 	struct pmap_file *pf = file->private_data;
-	unsigned long idx, nr_idx, left, n, *kbuf;
+	unsigned long idx, nr_idx, left, n, room = ULONG_MAX;
 	size_t done = 0, bytes;
 	long ret = 0;
 	bool hole;
@@ -307,27 +305,42 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 	idx = *ppos / PMAP_ENTRY_SIZE;
 	left = min_t(unsigned long, count / PMAP_ENTRY_SIZE, nr_idx - idx);
 
-	kbuf = kmalloc_array(min_t(unsigned long, left, PMAP_BUF_ENTRIES),
-			     PMAP_ENTRY_SIZE, GFP_KERNEL);
-	if (!kbuf) {
-		ret = -ENOMEM;
-		goto out_put_mm;
-	}
-
 	while (left) {
 		if (idx == 0) {
-			kbuf[0] = pmap_header();
 			n = 1;
-			bytes = pmap_put(ubuf, kbuf, n);
+			bytes = pmap_put(ubuf, pmap_header(), n);
 		} else {
-			ret = pmap_gather(pf, (idx - 1) << PAGE_SHIFT, kbuf,
-					  min_t(unsigned long, left, PMAP_BUF_ENTRIES),
-					  min_t(unsigned long, left, PMAP_HOLE_ENTRIES),
+			n = min3(left, room, PMAP_WALK_ENTRIES);
+			ret = pmap_gather(pf, (idx - 1) << PAGE_SHIFT,
+					  (unsigned long __user *)(ubuf + done),
+					  n, min_t(unsigned long, left,
+						   PMAP_HOLE_ENTRIES),
 					  &hole);
-			if (ret < 0)
+			if (ret == -EFAULT) {
+				/*
+				 * Fault the buffer in without the lock, as a
+				 * write would, then walk again over as much
+				 * of it as is now there.
+				 */
+				bytes = n * PMAP_ENTRY_SIZE;
+				bytes -= fault_in_safe_writeable(ubuf + done,
+								 bytes);
+				room = bytes / PMAP_ENTRY_SIZE;
+				if (!room)
+					break;
+				n = 0;
+				bytes = 0;
+			} else if (ret < 0) {
 				break;
-			n = ret;
-			bytes = pmap_put(ubuf + done, hole ? NULL : kbuf, n);
+			} else if (hole) {
+				room = ULONG_MAX;
+				n = ret;
+				bytes = pmap_put(ubuf + done, PMAP_NONE, n);
+			} else {
+				room = ULONG_MAX;
+				n = ret;
+				bytes = n * PMAP_ENTRY_SIZE;
+			}
 		}
 		done += bytes;
 		idx += bytes / PMAP_ENTRY_SIZE;
@@ -343,7 +356,6 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 		cond_resched();
 	}
 	*ppos += done;
-	kfree(kbuf);
 out_put_mm:
 	mmput(pf->mm);
 	return done ? done : ret;

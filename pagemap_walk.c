@@ -15,6 +15,11 @@
  *    entries come from the table the pmd pointed to.
  *  - No page-table lock is taken: the map is a snapshot, and a page that
  *    changes during the read may show its old or its new state.
+ *  - Entries are stored straight to the reader's buffer, a word at a time,
+ *    with page faults disabled by the caller: the reader may be the target
+ *    itself, and a fault would take the mmap lock again. A store that
+ *    faults ends the walk; the caller faults the buffer in without the lock
+ *    and calls again.
  *
  * A call walks at most one pte table, so that the caller drops the mmap lock
  * at least once per table; ranges without tables (holes between VMAs,
@@ -23,25 +28,48 @@
  */
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
-#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "pagemap_compat.h"
 #include "pagemap_walk.h"
 
 struct pmap_walk_state {
-	unsigned long *out;	/* next entry to fill */
+	unsigned long __user *out;	/* next entry to store */
 	bool show_pfn;		/* else present pages read as 0 */
-	bool walked_table;	/* a pte table was walked: stop */
+	bool stop;		/* a pte table was walked, or a store faulted */
+	bool faulted;		/* a store faulted: out is where it failed */
 };
+
+/*
+ * Stores @n entries at st->out: @val, @val + @step, @val + 2 * @step...
+ * or none if the buffer faults (then the walk stops there).
+ */
+static void pmap_store_run(struct pmap_walk_state *st, unsigned long val,
+			   unsigned long step, unsigned long n)
+{
+	unsigned long __user *out = st->out;
+	unsigned long i;
+
+	if (!user_access_begin(out, n * sizeof(*out)))
+		goto out_fault;
+	for (i = 0; i < n; i++, val += step)
+		unsafe_put_user(val, out + i, out_end_access);
+	user_access_end();
+	st->out += n;
+	return;
+
+out_end_access:
+	user_access_end();
+out_fault:
+	st->stop = true;
+	st->faulted = true;
+}
 
 /* Entries for [addr, end) that map nothing. */
 static void pmap_fill_none(struct pmap_walk_state *st, unsigned long addr,
 			   unsigned long end)
 {
-	unsigned long n = (end - addr) >> PAGE_SHIFT;
-
-	memset(st->out, 0xff, n * sizeof(*st->out));
-	st->out += n;
+	pmap_store_run(st, PMAP_NONE, 0, (end - addr) >> PAGE_SHIFT);
 }
 
 /*
@@ -53,37 +81,54 @@ static void pmap_fill_leaf(struct pmap_walk_state *st, unsigned long pfn,
 			   unsigned long end)
 {
 	unsigned long n = (end - addr) >> PAGE_SHIFT;
-	unsigned long *out = st->out;
-	unsigned long i;
 
-	st->out += n;
-	if (!st->show_pfn) {
-		memset(out, 0, n * sizeof(*out));
-		return;
-	}
-	pfn += (addr - base) >> PAGE_SHIFT;
-	for (i = 0; i < n; i++)
-		out[i] = pfn + i;
+	if (st->show_pfn)
+		pmap_store_run(st, pfn + ((addr - base) >> PAGE_SHIFT), 1, n);
+	else
+		pmap_store_run(st, 0, 0, n);
 }
 
 static void pmap_pte_range(struct pmap_walk_state *st, pmd_t *pmdval,
 			   unsigned long addr, unsigned long end)
 {
-	pte_t *table = pmap_pte_map(pmdval, addr);
 	unsigned long n = (end - addr) >> PAGE_SHIFT;
-	unsigned long *out = st->out;
-	unsigned long i;
+	unsigned long __user *out = st->out;
+	pte_t *table = pmap_pte_map(pmdval, addr);
+	unsigned long i, e;
+	pte_t pte;
 
-	for (i = 0; i < n; i++) {
-		pte_t pte = ptep_get_lockless(table + i);
-
-		if (!pte_present(pte))
-			out[i] = PMAP_NONE;
-		else
-			out[i] = st->show_pfn ? pte_pfn(pte) : 0;
+	st->stop = true;
+	if (pmap_pte_pfn_in_uaccess()) {
+		if (!user_access_begin(out, n * sizeof(*out)))
+			goto out_fault;
+		for (i = 0; i < n; i++) {
+			pte = ptep_get_lockless(table + i);
+			e = PMAP_NONE;
+			if (pte_present(pte))
+				e = st->show_pfn ? pmap_uaccess_pte_pfn(pte) : 0;
+			unsafe_put_user(e, out + i, out_end_access);
+		}
+		user_access_end();
+	} else {
+		/* pte_pfn() is a call here: one user access per entry */
+		for (i = 0; i < n; i++) {
+			pte = ptep_get_lockless(table + i);
+			e = PMAP_NONE;
+			if (pte_present(pte))
+				e = st->show_pfn ? pte_pfn(pte) : 0;
+			if (put_user(e, out + i))
+				goto out_fault;
+		}
 	}
 	pmap_pte_unmap(table);
 	st->out += n;
+	return;
+
+out_end_access:
+	user_access_end();
+out_fault:
+	pmap_pte_unmap(table);
+	st->faulted = true;
 }
 
 static pmd_t pmap_read_pmd(pmd_t *pmdp)
@@ -104,7 +149,7 @@ static pmd_t pmap_read_pmd(pmd_t *pmdp)
 static void pmap_pmd_entry(struct pmap_walk_state *st, pmd_t *pmdp,
 			   unsigned long addr, unsigned long end)
 {
-	unsigned long *start = st->out;
+	unsigned long __user *start = st->out;
 	int tries = 0;
 	pmd_t pmd;
 
@@ -121,8 +166,7 @@ again:
 		pmap_fill_none(st, addr, end);
 	} else {
 		pmap_pte_range(st, &pmd, addr, end);
-		st->walked_table = true;
-		if (!pmd_same(pmd, pmap_read_pmd(pmdp)) &&
+		if (!st->faulted && !pmd_same(pmd, pmap_read_pmd(pmdp)) &&
 		    ++tries < PMAP_PMD_RETRIES) {
 			rcu_read_unlock();
 			goto again;
@@ -140,7 +184,7 @@ static unsigned long pmap_pmd_range(struct pmap_walk_state *st, pud_t *pudp,
 	do {
 		next = pmd_addr_end(addr, end);
 		pmap_pmd_entry(st, pmdp, addr, next);
-		if (st->walked_table)
+		if (st->stop)
 			return next;
 	} while (pmdp++, addr = next, addr != end);
 	return end;
@@ -168,7 +212,7 @@ static unsigned long pmap_pud_range(struct pmap_walk_state *st, p4d_t *p4dp,
 			pmap_fill_none(st, addr, next);
 		} else {
 			next = pmap_pmd_range(st, pudp, addr, next);
-			if (st->walked_table)
+			if (st->stop)
 				return next;
 		}
 	} while (pudp++, addr = next, addr != end);
@@ -189,7 +233,7 @@ static unsigned long pmap_p4d_range(struct pmap_walk_state *st, pgd_t *pgdp,
 			pmap_fill_none(st, addr, next);
 		} else {
 			next = pmap_pud_range(st, p4dp, addr, next);
-			if (st->walked_table)
+			if (st->stop)
 				return next;
 		}
 	} while (p4dp++, addr = next, addr != end);
@@ -211,7 +255,7 @@ static unsigned long pmap_pgd_range(struct pmap_walk_state *st,
 			pmap_fill_none(st, addr, next);
 		} else {
 			next = pmap_p4d_range(st, pgdp, addr, next);
-			if (st->walked_table)
+			if (st->stop)
 				return next;
 		}
 	} while (pgdp++, addr = next, addr != end);
@@ -219,27 +263,29 @@ static unsigned long pmap_pgd_range(struct pmap_walk_state *st,
 }
 
 /**
- * pmap_walk - fill map entries for a range of virtual pages
+ * pmap_walk - store map entries for a range of virtual pages
  * @mm: the address space, its mmap lock held for reading
  * @vma: find_vma(@mm, @addr), which the caller has already looked up
  * @addr: the first page, page aligned
  * @end: the end of the range, page aligned, above @addr
- * @out: room for (@end - @addr) >> PAGE_SHIFT entries
+ * @out: the reader's buffer, room for (@end - @addr) >> PAGE_SHIFT entries
  * @show_pfn: report frame numbers; otherwise present pages read as 0
  *
- * Stops early, at the end of a pmd's range, once it has walked one pte
- * table, so that the caller can drop the mmap lock.
+ * Call with page faults disabled. Stops early, at the end of a pmd's range,
+ * once it has walked one pte table, so that the caller can drop the mmap
+ * lock; and where a store to @out faults.
  *
- * Return: the number of entries filled, at least one.
+ * Return: the number of entries stored, or -EFAULT if the first store
+ * faulted.
  */
-unsigned long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
-			unsigned long addr, unsigned long end, unsigned long *out,
-			bool show_pfn)
+long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
+	       unsigned long addr, unsigned long end,
+	       unsigned long __user *out, bool show_pfn)
 {
 	struct pmap_walk_state st = { .out = out, .show_pfn = show_pfn };
 	unsigned long next;
 
-	while (addr < end && !st.walked_table) {
+	while (addr < end && !st.stop) {
 		if (vma && addr >= vma->vm_end)
 			vma = find_vma(mm, addr);
 		if (!vma || addr < vma->vm_start) {
@@ -256,5 +302,7 @@ unsigned long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 		}
 		addr = next;
 	}
+	if (st.faulted && st.out == out)
+		return -EFAULT;
 	return st.out - out;
 }

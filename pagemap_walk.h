@@ -7,13 +7,14 @@
 #define _PAGEMAP_WALK_H
 
 #include <linux/mm_types.h>
+#include <linux/compiler.h>
 #include <linux/types.h>
 
 /* The entry of a page that is not present. */
 #define PMAP_NONE	(~0UL)
 
-unsigned long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
-			unsigned long addr, unsigned long end, unsigned long *out,
-			bool show_pfn);
+long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
+	       unsigned long addr, unsigned long end,
+	       unsigned long __user *out, bool show_pfn);
 
 #endif /* _PAGEMAP_WALK_H */

@@ -295,34 +295,116 @@ TEST_F(map, read_only_buffer_gives_efault)
 	munmap(ro, self->page);
 }
 
-TEST_F(map, partly_mapped_buffer_gives_short_count)
+/*
+ * A read of 16 entries from @start into a buffer with room for 4 before an
+ * unmapped page returns a short count of entries that match a good read.
+ */
+static void read_into_partly_mapped_buffer(struct __test_metadata *_metadata,
+					   struct pmap *pm, off_t start)
 {
-	size_t e = self->esz, room = 4 * e;
-	off_t pos, start = pmap_entry_offset(&self->pm.h, 16);
+	size_t e = pm->h.entry_size, room = 4 * e;
+	long page = pt_page_size();
 	unsigned char *area, *buf;
 	unsigned char good[64];
+	off_t pos;
 	ssize_t n;
 
-	area = mmap(NULL, 2 * self->page, PROT_READ | PROT_WRITE,
+	area = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
-	ASSERT_EQ(0, munmap(area + self->page, self->page));
-	/* room for 4 entries before the unmapped page */
-	buf = area + self->page - room;
-	ASSERT_EQ(start, lseek(self->pm.fd, start, SEEK_SET));
-	n = read(self->pm.fd, buf, 16 * e);
+	ASSERT_EQ(0, munmap(area + page, page));
+	buf = area + page - room;
+	ASSERT_EQ(start, lseek(pm->fd, start, SEEK_SET));
+	n = read(pm->fd, buf, 16 * e);
 	EXPECT_GT(n, 0);
 	EXPECT_LE(n, (ssize_t)room);
 	EXPECT_EQ(0, n % (ssize_t)e);
-	pos = lseek(self->pm.fd, 0, SEEK_CUR);
+	pos = lseek(pm->fd, 0, SEEK_CUR);
 	if (n > 0) {
 		EXPECT_EQ(start + n, pos);
-		ASSERT_EQ(n, pread(self->pm.fd, good, n, start));
+		ASSERT_EQ(n, pread(pm->fd, good, n, start));
 		EXPECT_EQ(0, memcmp(good, buf, n));
 	} else {
 		TH_LOG("read returned %zd (%s)", n, strerror(errno));
 	}
-	munmap(area, self->page);
+	munmap(area, page);
+}
+
+TEST_F(map, partly_mapped_buffer_gives_short_count)
+{
+	/* page 16: a hole below every mapping */
+	read_into_partly_mapped_buffer(_metadata, &self->pm,
+				       pmap_entry_offset(&self->pm.h, 16));
+}
+
+TEST_F(map, partly_mapped_buffer_gives_short_count_over_present_pages)
+{
+	size_t len = 64 * self->page;
+	char *src = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, src);
+	pt_touch(src, len);
+	/* the walk stores straight to the buffer: it faults mid-table */
+	read_into_partly_mapped_buffer(_metadata, &self->pm,
+				       pmap_entry_offset(&self->pm.h,
+							 pt_vpn(src)));
+	munmap(src, len);
+}
+
+/*
+ * A buffer shared copy-on-write with a child: the read breaks the sharing
+ * for its own copy, and the child's copy keeps what it had.
+ */
+TEST_F(map, copy_on_write_buffer_is_filled_and_the_child_keeps_its_copy)
+{
+	size_t len = 64 * self->page, n = len / self->page;
+	size_t bytes = n * self->esz;
+	unsigned char *src, *buf, *good;
+	int pipefd[2];
+	pid_t child;
+	char c;
+
+	src = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	good = malloc(bytes);
+	ASSERT_NE(MAP_FAILED, src);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_NE(NULL, good);
+	pt_touch(src, len);
+	memset(buf, 0x5a, bytes);
+	ASSERT_EQ(0, pipe(pipefd));
+	child = pt_fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		size_t i;
+
+		/* wait for the parent's read, then check our copy */
+		close(pipefd[1]);
+		if (read(pipefd[0], &c, 1) != 1)
+			_exit(2);
+		for (i = 0; i < bytes; i++)
+			if (buf[i] != 0x5a)
+				_exit(1);
+		_exit(0);
+	}
+	close(pipefd[0]);
+	/* the parent's buffer is now write-protected: every store faults */
+	EXPECT_EQ((ssize_t)bytes,
+		  pread(self->pm.fd, buf, bytes,
+			pmap_entry_offset(&self->pm.h, pt_vpn(src))));
+	ASSERT_EQ((ssize_t)bytes,
+		  pread(self->pm.fd, good, bytes,
+			pmap_entry_offset(&self->pm.h, pt_vpn(src))));
+	EXPECT_EQ(0, memcmp(good, buf, bytes));
+	ASSERT_EQ(1, write(pipefd[1], "x", 1));
+	close(pipefd[1]);
+	EXPECT_EQ(0, pt_wait(child)) TH_LOG("the child's copy changed");
+	free(good);
+	munmap(buf, bytes);
+	munmap(src, len);
 }
 
 TEST_F(map, holes_and_prot_none_read_not_present)

@@ -302,10 +302,10 @@ static void *map_and_unmap(void *arg)
 
 /*
  * The read's destination is a page handled by a userfaultfd: while the
- * reader waits inside its copy to user space, another thread's mmap must
+ * reader waits for its buffer to be faulted in, another thread's mmap must
  * go through, which it cannot if the read holds our mmap lock.
  */
-TEST_F_TIMEOUT(huge, copy_to_user_runs_without_the_mmap_lock, 60)
+TEST_F_TIMEOUT(huge, buffer_faults_are_taken_without_the_mmap_lock, 60)
 {
 	long page = pt_page_size();
 	size_t e = self->pm.h.entry_size;
@@ -351,13 +351,13 @@ TEST_F_TIMEOUT(huge, copy_to_user_runs_without_the_mmap_lock, 60)
 	ASSERT_EQ((ssize_t)sizeof(msg), read(uffd, &msg, sizeof(msg)));
 	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
 
-	/* the reader now waits inside its copy to user space */
+	/* the reader now waits for its buffer */
 	ASSERT_EQ(0, pthread_create(&mt, NULL, map_and_unmap, (void *)&done));
 	for (i = 0; i < 300 && !done; i++)
 		usleep(10000);
 	EXPECT_TRUE(done)
 		TH_LOG("mmap blocked while a read waited on its buffer: %s",
-		       "the mmap lock is held across the copy to user space");
+		       "the mmap lock is held while the buffer faults");
 
 	copy.dst = (uintptr_t)dst;
 	copy.src = (uintptr_t)zeros;
