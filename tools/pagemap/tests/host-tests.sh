@@ -65,10 +65,12 @@ pss_vs_smaps() {
 	[ "$rc" = 0 ] || return 1
 	rss=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["rss_kb"])' "$T/out")
 	pss=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["pss_kb"])' "$T/out")
+	uss=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["uss_kb"])' "$T/out")
 	krss=$(smaps "$pid" Rss)
 	kpss=$(smaps "$pid" Pss)
-	echo "# pid $pid: tool Rss $rss Pss $pss, smaps_rollup Rss $krss Pss $kpss"
-	[ "$rss" = "$krss" ] || return 1
+	kuss=$(($(smaps "$pid" Private_Clean) + $(smaps "$pid" Private_Dirty)))
+	echo "# pid $pid: tool Rss $rss Pss $pss Uss $uss, smaps_rollup Rss $krss Pss $kpss Private $kuss"
+	[ "$rss" = "$krss" ] && [ "$uss" = "$kuss" ] || return 1
 	d=$((pss - kpss))
 	[ $d -lt 0 ] && d=$((-d))
 	[ $((d * 100)) -le "$kpss" ]
@@ -81,8 +83,8 @@ rss_vs_smaps() {
 	echo "# pid $1: tool Rss $rss, smaps_rollup Rss $(smaps "$1" Rss)"
 	[ "$rss" = "$(smaps "$1" Rss)" ]
 }
-check "pss of the workload parent: Rss exact, Pss within 1% of smaps_rollup" pss_vs_smaps "$parent"
-check "pss of the workload child: Rss exact, Pss within 1% of smaps_rollup" pss_vs_smaps "$child"
+check "pss of the workload parent: Rss and Uss exact, Pss within 1% of smaps_rollup" pss_vs_smaps "$parent"
+check "pss of the workload child: Rss and Uss exact, Pss within 1% of smaps_rollup" pss_vs_smaps "$child"
 
 # The shared zero page, the huge zero page and hugetlb are not Rss (smaps).
 # A Python process read-faults anonymous memory (small and THP-sized) and,
@@ -371,5 +373,17 @@ got=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["present_pag
 echo "# capture: maps present $want, dump of the capture present $got"
 check "capture of the workload, then dump: the same present pages" \
 	eval '[ "$cap_rc" = 0 ] && [ "$want" = "$got" ]'
+
+# With the child gone, the parent's NPAGES private pages are mapped once: the
+# kernel's page map flags them exclusive, and pss adds them up without
+# counting their frames. They must still be in Rss and Uss, and only once.
+kill "$child"
+sleep 0.2
+own_vs_smaps() {
+	pss_vs_smaps "$parent" || return 1
+	[ "$uss" -ge $((NPAGES * $(getconf PAGESIZE) / 1024)) ]
+}
+check "pss of the workload parent alone: its private pages in Uss; Rss and Uss exact, Pss within 1%" \
+	own_vs_smaps
 
 tap_done
