@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -2487,6 +2488,12 @@ int main(int argc, char **argv)
 	size_t i;
 	int ret;
 
+	/*
+	 * Keep freed memory for the next process's buffers: each mmap() and
+	 * munmap() of a large allocation costs more than what it holds.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	ret = parse_opts(argc, argv, "+js:f:nhV");
 	if (ret >= 0)
 		return ret;
