@@ -14,8 +14,10 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/namei.h>
@@ -195,6 +197,27 @@ static unsigned long pmap_header(void)
 }
 
 /*
+ * Waiting writers go first. A reader that drops the mmap lock and takes it
+ * again at once can keep a woken writer (mmap(), munmap()) out: rwsem
+ * readers may take the lock ahead of it until its handoff timeout, a jiffy
+ * or more. A long read drops and takes the lock once per pte table, so
+ * before taking it, let queued waiters be served first, for a short while.
+ */
+#define PMAP_YIELD_NS		(500 * NSEC_PER_USEC)
+
+static void pmap_let_waiters_in(struct mm_struct *mm)
+{
+	u64 until;
+
+	if (!mmap_lock_is_contended(mm))
+		return;
+	until = ktime_get_ns() + PMAP_YIELD_NS;
+	do {
+		usleep_range(10, 20);
+	} while (mmap_lock_is_contended(mm) && ktime_get_ns() < until);
+}
+
+/*
  * The next entries from virtual address @addr, under one hold of the mmap
  * lock: in a hole between VMAs, only how many of at most @max_hole pages
  * the hole spans (*hole set: the caller stores them without the lock);
@@ -210,6 +233,7 @@ static long pmap_gather(struct pmap_file *pf, unsigned long addr,
 	unsigned long next;
 	long got;
 
+	pmap_let_waiters_in(pf->mm);
 	if (mmap_read_lock_killable(pf->mm))
 		return -EINTR;
 	vma = find_vma(pf->mm, addr);
