@@ -19,6 +19,6 @@ echo "# bench: cpu flags $(grep -m 1 -o -w -E 'erms|fsrm|la57|pti|pcid' /proc/cp
 rc=0
 # shellcheck disable=SC2086 # args is a list of options
 "$here/pagemap_bench" $args || rc=$?
-# free blocks per order: the module's 64 KiB buffer is an order-4 kmalloc
+# free blocks per order after the run (the module itself allocates no buffer)
 echo "# bench: buddyinfo after: $(grep -E "DMA32|Normal" /proc/buddyinfo | tr -s " ")"
 exit "$rc"
