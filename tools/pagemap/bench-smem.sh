@@ -9,6 +9,9 @@
 #
 #   apt-get install --no-install-recommends smem
 #   ./bench-smem.sh
+#
+# The ratio depends on the mix of processes: tests/bench-mix.c makes one of
+# huge pages and scattered 4 KiB pages (docs/BENCHMARKS.md).
 set -eu
 
 PAGEMAP=${PAGEMAP:-./pagemap}
