@@ -13,6 +13,10 @@ set -eu
 pkgs="gcc make libc6-dev binutils bc kmod cpio gzip xz-utils perl git
 	libelf1 libssl3 zlib1g pahole linux-headers-amd64 linux-source-6.1
 	busybox-static qemu-system-x86 shellcheck"
+# the debug lane builds its kernel from source (debug-kernel.sh)
+case " $KERNELS " in
+*" debug "*) pkgs="$pkgs linux-source-6.12 flex bison libelf-dev libssl-dev" ;;
+esac
 
 # apt-get update for this machine's own architecture: an index of a foreign
 # one that fails to download (a mirror mid-sync) would otherwise leave the
