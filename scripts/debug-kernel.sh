@@ -5,6 +5,7 @@
 # scripts/debug-kernel.config, once: the result is cached outside the
 # repository, keyed on the config and the source version. Prints the cache
 # folder, which holds bzImage and a tree to build modules against (KDIR).
+# With --cached it builds nothing: exit 0 (and the folder) if it is built.
 set -eu
 . "$(dirname "$0")/defaults.sh"
 
@@ -19,6 +20,8 @@ if [ -f "$out/done" ]; then
 	echo "$out"
 	exit 0
 fi
+# --cached: only tell whether it is built (exit 0 above) or not
+[ "${1:-}" != --cached ] || exit 1
 
 mkdir -p "$DEBUG_CACHE/src" "$out"
 src=$DEBUG_CACHE/src/linux-source-6.12
