@@ -12,9 +12,9 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
-#include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -253,26 +253,6 @@ static long pmap_gather(struct pmap_file *pf, unsigned long addr,
 }
 
 /*
- * Store @n copies of @val to the reader's buffer, one word each: a loop of
- * stores rather than memset() and copy_to_user() (docs/BENCHMARKS.md).
- * Returns the bytes stored, fewer if the buffer faults.
- */
-static size_t pmap_put(char __user *ubuf, unsigned long val, unsigned long n)
-{
-	unsigned long __user *uout = (unsigned long __user *)ubuf;
-	unsigned long i = 0;
-
-	might_fault();
-	if (!user_access_begin(uout, n * PMAP_ENTRY_SIZE))
-		return 0;
-	for (; i < n; i++)
-		unsafe_put_user(val, uout + i, out_end_access);
-out_end_access:
-	user_access_end();
-	return i * PMAP_ENTRY_SIZE;
-}
-
-/*
  * /proc/pagemap/<pid> - an array mapping virtual pages to page frames
  *
  * For each page of the target's user address space the file holds one
@@ -310,7 +290,8 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
 {
 	struct pmap_file *pf = file->private_data;
-	unsigned long idx, nr_idx, left, n, room = ULONG_MAX;
+	unsigned long idx, nr_idx, left, n, got, room = ULONG_MAX;
+	unsigned long __user *uout;
 	size_t done = 0, bytes;
 	long ret = 0;
 	bool hole;
@@ -330,16 +311,18 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 	left = min_t(unsigned long, count / PMAP_ENTRY_SIZE, nr_idx - idx);
 
 	while (left) {
+		uout = (unsigned long __user *)(ubuf + done);
 		if (idx == 0) {
 			n = 1;
-			bytes = pmap_put(ubuf, pmap_header(), n);
+			got = pmap_store_run(uout, pmap_header(), 0, n);
 		} else {
 			n = min3(left, room, PMAP_WALK_ENTRIES);
-			ret = pmap_gather(pf, (idx - 1) << PAGE_SHIFT,
-					  (unsigned long __user *)(ubuf + done),
-					  n, min_t(unsigned long, left,
-						   PMAP_HOLE_ENTRIES),
+			ret = pmap_gather(pf, (idx - 1) << PAGE_SHIFT, uout, n,
+					  min_t(unsigned long, left,
+						PMAP_HOLE_ENTRIES),
 					  &hole);
+			if (ret < 0 && ret != -EFAULT)
+				break;
 			if (ret == -EFAULT) {
 				/*
 				 * Fault the buffer in without the lock, as a
@@ -353,23 +336,20 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 				if (!room)
 					break;
 				n = 0;
-				bytes = 0;
-			} else if (ret < 0) {
-				break;
-			} else if (hole) {
-				room = ULONG_MAX;
-				n = ret;
-				bytes = pmap_put(ubuf + done, PMAP_NONE, n);
+				got = 0;
 			} else {
 				room = ULONG_MAX;
 				n = ret;
-				bytes = n * PMAP_ENTRY_SIZE;
+				got = n;
+				if (hole)
+					got = pmap_store_run(uout, PMAP_NONE,
+							     0, n);
 			}
 		}
-		done += bytes;
-		idx += bytes / PMAP_ENTRY_SIZE;
-		left -= bytes / PMAP_ENTRY_SIZE;
-		if (bytes < n * PMAP_ENTRY_SIZE) {
+		done += got * PMAP_ENTRY_SIZE;
+		idx += got;
+		left -= got;
+		if (got < n) {
 			ret = -EFAULT;
 			break;
 		}

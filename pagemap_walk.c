@@ -40,36 +40,47 @@ struct pmap_walk_state {
 	bool faulted;		/* a store faulted: out is where it failed */
 };
 
-/*
- * Stores @n entries at st->out: @val, @val + @step, @val + 2 * @step...
- * or none if the buffer faults (then the walk stops there).
+/**
+ * pmap_store_run - store entries @val, @val + @step, @val + 2 * @step...
+ * @out: the reader's buffer
+ * @val: the first entry
+ * @step: what each entry adds to the one before
+ * @n: how many
+ *
+ * Return: how many were stored, fewer than @n if the buffer faulted.
  */
-static void pmap_store_run(struct pmap_walk_state *st, unsigned long val,
-			   unsigned long step, unsigned long n)
+unsigned long pmap_store_run(unsigned long __user *out, unsigned long val,
+			     unsigned long step, unsigned long n)
 {
-	unsigned long __user *out = st->out;
-	unsigned long i;
+	unsigned long i = 0;
 
 	if (!user_access_begin(out, n * sizeof(*out)))
-		goto out_fault;
-	for (i = 0; i < n; i++, val += step)
+		return 0;
+	for (; i < n; i++, val += step)
 		unsafe_put_user(val, out + i, out_end_access);
-	user_access_end();
-	st->out += n;
-	return;
-
 out_end_access:
 	user_access_end();
-out_fault:
-	st->stop = true;
-	st->faulted = true;
+	return i;
+}
+
+/* pmap_store_run() at st->out; a fault stops the walk where it happened. */
+static void pmap_store(struct pmap_walk_state *st, unsigned long val,
+		       unsigned long step, unsigned long n)
+{
+	unsigned long stored = pmap_store_run(st->out, val, step, n);
+
+	st->out += stored;
+	if (stored < n) {
+		st->stop = true;
+		st->faulted = true;
+	}
 }
 
 /* Entries for [addr, end) that map nothing. */
 static void pmap_fill_none(struct pmap_walk_state *st, unsigned long addr,
 			   unsigned long end)
 {
-	pmap_store_run(st, PMAP_NONE, 0, (end - addr) >> PAGE_SHIFT);
+	pmap_store(st, PMAP_NONE, 0, (end - addr) >> PAGE_SHIFT);
 }
 
 /*
@@ -83,9 +94,9 @@ static void pmap_fill_leaf(struct pmap_walk_state *st, unsigned long pfn,
 	unsigned long n = (end - addr) >> PAGE_SHIFT;
 
 	if (st->show_pfn)
-		pmap_store_run(st, pfn + ((addr - base) >> PAGE_SHIFT), 1, n);
+		pmap_store(st, pfn + ((addr - base) >> PAGE_SHIFT), 1, n);
 	else
-		pmap_store_run(st, 0, 0, n);
+		pmap_store(st, 0, 0, n);
 }
 
 static void pmap_pte_range(struct pmap_walk_state *st, pmd_t *pmdval,

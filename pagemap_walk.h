@@ -13,6 +13,8 @@
 /* The entry of a page that is not present. */
 #define PMAP_NONE	(~0UL)
 
+unsigned long pmap_store_run(unsigned long __user *out, unsigned long val,
+			     unsigned long step, unsigned long n);
 long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 	       unsigned long addr, unsigned long end,
 	       unsigned long __user *out, bool show_pfn);
