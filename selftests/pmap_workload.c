@@ -8,9 +8,16 @@
  *	pmap_workload parent=PID child=PID
  * and both processes sleep until killed. SIGTERM to the parent also ends
  * the child; the child ends if the parent dies.
+ *
+ * pmap_workload -z NPAGES: the parent also read-faults NPAGES pages of a
+ * private anonymous mapping and every page of a PMD-aligned, PMD-sized
+ * one advised MADV_HUGEPAGE, after the fork: the shared zero page and, on
+ * a kernel that maps it, the huge zero page, which smaps does not count.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +49,42 @@ static void *map_written(size_t len, int flags, unsigned char fill)
 	return p;
 }
 
+/* Read-faults every page of a fresh private mapping of len bytes at align. */
+static unsigned long read_faulted(size_t len, size_t align, int advice)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile unsigned char *p;
+	unsigned char *m;
+	unsigned long sum = 0;
+	size_t off;
+
+	m = mmap(NULL, len + align, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (m == MAP_FAILED)
+		return ~0UL;
+	p = (unsigned char *)(((uintptr_t)m + align - 1) & ~(uintptr_t)(align - 1));
+	if (advice >= 0)
+		madvise((void *)p, len, advice);
+	for (off = 0; off < len; off += page)
+		sum += p[off];
+	return sum;
+}
+
+/* The PMD size transparent huge pages use, or 2 MiB where sysfs has none. */
+static size_t pmd_size(void)
+{
+	unsigned long sz = 0;
+	FILE *f;
+
+	f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &sz) != 1)
+			sz = 0;
+		fclose(f);
+	}
+	return sz ? sz : 2UL << 20;
+}
+
 int main(int argc, char **argv)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -53,12 +96,13 @@ int main(int argc, char **argv)
 	char *end = NULL;
 	pid_t parent, child;
 	int ready[2];
+	bool zero = argc == 3 && !strcmp(argv[1], "-z");
 	char c = 0;
 
-	if (argc == 2)
-		npages = strtoul(argv[1], &end, 0);
-	if (argc != 2 || npages == 0 || *end) {
-		fprintf(stderr, "usage: %s NPAGES\n", argv[0]);
+	if (argc == 2 + zero)
+		npages = strtoul(argv[1 + zero], &end, 0);
+	if (argc != 2 + zero || npages == 0 || *end) {
+		fprintf(stderr, "usage: %s [-z] NPAGES\n", argv[0]);
 		return 2;
 	}
 	shared = map_written(npages * page, MAP_SHARED, 0x5a);
@@ -96,6 +140,12 @@ int main(int argc, char **argv)
 	}
 	if (read(ready[0], &c, 1) != 1 || c) {
 		fprintf(stderr, "pmap_workload: the child did not map the shared pages\n");
+		kill(child, SIGTERM);
+		return 1;
+	}
+	if (zero && (read_faulted(npages * page, page, -1) ||
+		     read_faulted(pmd_size(), pmd_size(), MADV_HUGEPAGE))) {
+		fprintf(stderr, "pmap_workload: the read faults failed\n");
 		kill(child, SIGTERM);
 		return 1;
 	}

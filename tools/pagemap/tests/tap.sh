@@ -40,19 +40,26 @@ fails_with() {
 # smaps PID KEY: the kB of KEY in the process's smaps_rollup
 smaps() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/smaps_rollup"; }
 
+# workload_wait FILE: waits (at most 10 s) until the workload writing FILE
+# has named its two pids; workload_pid FILE parent|child: one of them
+workload_wait() {
+	i=0
+	while ! grep -q child= "$1" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+workload_pid() { sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1"; }
+
 # start_workload CMD NPAGES: starts the workload (pmap_workload's
 # interface) in the background and waits until it names its two pids
 start_workload() {
 	: >"$T/wl"
 	"$1" "$2" >"$T/wl" &
 	wpid=$!
-	i=0
-	while ! grep -q child= "$T/wl" && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	parent=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' "$T/wl")
-	child=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' "$T/wl")
+	workload_wait "$T/wl"
+	parent=$(workload_pid "$T/wl" parent)
+	child=$(workload_pid "$T/wl" child)
 	[ -n "$child" ] || { echo "Bail out! the workload did not start"; exit 1; }
 }
 

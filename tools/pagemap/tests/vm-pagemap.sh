@@ -21,8 +21,10 @@ skip_all() { echo "ok 1 vm-pagemap # SKIP $1"; echo "1..1"; exit 0; }
 [ -x /tests/pmap_workload ] || skip_all "no /tests/pmap_workload"
 [ -e /proc/pagemap/$$ ] || skip_all "the module is not mounted at /proc/pagemap"
 mkdir -p "$T"
+zpid=
 cleanup() {
 	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null
+	[ -z "$zpid" ] || kill "$zpid" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -110,6 +112,32 @@ all_rss() {
 	[ "$cnt" -gt 2 ] && [ "$bad" = 0 ]
 }
 check "pss of every process: each Rss equals its smaps_rollup Rss" all_rss
+
+# --- zero pages: present in the page map, but not Rss (smaps) ---
+# pmap_workload -z read-faults pages (the shared zero page) and a PMD-sized,
+# MADV_HUGEPAGE region (the huge zero page, where the kernel maps it).
+: >"$T/wz"
+/tests/pmap_workload -z "$NPAGES" >"$T/wz" &
+zpid=$!
+workload_wait "$T/wz"
+zparent=$(workload_pid "$T/wz" parent)
+zero_rss() {
+	[ -n "$zparent" ] || { echo "# pmap_workload -z did not start"; return 1; }
+	run --source "$1" maps "$zparent"
+	present=$(sed -n '1s/.*mappings, \([0-9]*\) present pages.*/\1/p' "$T/out")
+	run --source "$1" pss --json "$zparent"
+	rss=$(field rss_kb) krss=$(smaps "$zparent" Rss)
+	echo "# source $1: $present pages present, pss Rss $rss kB, smaps_rollup Rss $krss kB," \
+		"AnonHugePages $(smaps "$zparent" AnonHugePages) kB"
+	[ "$rc" = 0 ] && [ -n "$rss" ] && [ "$rss" = "$krss" ] &&
+		[ $((${present:-0} * ps / 1024)) -ge $((krss + NPAGES * ps / 1024)) ]
+}
+check "pss --source kernel: the zero pages are present but not Rss, as in smaps_rollup" \
+	zero_rss kernel
+check "pss --source module: the zero pages are present but not Rss, as in smaps_rollup" \
+	zero_rss module
+kill "$zpid" 2>/dev/null
+zpid=
 
 # --- the two sources agree page for page ---
 same_maps() {
