@@ -361,6 +361,20 @@ static int proc_exited(pid_t pid)
 	return ret;
 }
 
+/*
+ * Whether the process has no memory of its own: a kernel thread or a
+ * zombie has no mm, so no exe link. A readlink() that fails with ENOENT
+ * costs a third of opening and reading its empty maps (60 kernel threads
+ * on a small host: 0.4 ms less per scan of every process).
+ */
+static bool proc_has_no_mm(pid_t pid)
+{
+	char path[64], target[8];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	return readlink(path, target, sizeof(target)) < 0 && errno == ENOENT;
+}
+
 static void proc_comm(pid_t pid, char *comm, size_t len)
 {
 	char path[64];
@@ -611,13 +625,17 @@ static enum pm_source resolve_source(pid_t pid)
 	return access(path, F_OK) ? SRC_KERNEL : SRC_MODULE;
 }
 
-/* One buffer of raw entries for every reader: readers are used one at a time. */
+/*
+ * One buffer of raw entries for every reader: readers are used one at a
+ * time. Not cleared: reads fill what is used of it, and a quiet host's runs
+ * touch a few of its pages, not 512 KiB.
+ */
 static unsigned char *raw_buffer(void)
 {
 	static unsigned char *raw;
 
 	if (!raw)
-		raw = xcalloc(BATCH, 8);
+		raw = xrealloc(NULL, BATCH * 8);
 	return raw;
 }
 
@@ -834,12 +852,16 @@ static int scan_span(struct reader *r, const struct proc *p, size_t *vi,
 	return 0;
 }
 
+static void probe_huge_zero_now(void);
+
 /*
  * A range the scan reports huge is mapped by PMDs (transparent huge pages)
  * or hugetlb entries: each PMD-sized, PMD-aligned piece of it maps
  * physically contiguous frames. Read the first entry of each piece and hand
  * on the run it starts (or fill in the rest for a caller that takes only
  * entries), instead of having the kernel expand 512 entries per PMD.
+ * (Reading all 512 anyway, in batches of 128 PMDs, to save the preads was
+ * 25% slower for 2 GiB of THP: the kernel's copy and our decoding cost more.)
  */
 static int scan_huge(struct reader *r, const struct proc *p, size_t *vi,
 		     uint64_t vpn, uint64_t end, uint64_t *buf,
@@ -861,6 +883,9 @@ static int scan_huge(struct reader *r, const struct proc *p, size_t *vi,
 			*eof = true;
 			first = PMAP_NOT_PRESENT;
 		}
+		/* Anonymous and ours alone, it is no huge zero page. */
+		if (first != PMAP_NOT_PRESENT && !(first & ENTRY_OWN))
+			probe_huge_zero_now();
 		if (cb->run) {
 			if (first != PMAP_NOT_PRESENT)
 				scan_deliver(p, shift, vi, vpn, to, NULL, first,
@@ -894,6 +919,12 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 			pmd_pages = 1;
 	}
 
+	/*
+	 * A mapping in the upper half ([vsyscall]) lies above the user
+	 * address space: not present, and PAGEMAP_SCAN fails on it (EFAULT).
+	 */
+	while (nr > 1 && p->vmas[nr - 1].start >> 63)
+		nr--;
 	if (!nr)
 		return 0;
 	start = p->vmas[0].start;
@@ -923,6 +954,9 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 		for (k = 0; k < n; k++) {
 			uint64_t s = reg[k].start >> shift, e = reg[k].end >> shift;
 
+			if (reg[k].categories & PAGE_IS_HUGE &&
+			    (pmd_pages < 2 || getenv("PAGEMAP_NO_HUGE")))
+				probe_huge_zero_now();
 			if (reg[k].categories & PAGE_IS_HUGE && pmd_pages > 1 &&
 			    !getenv("PAGEMAP_NO_HUGE")) {
 				if (span_end) {
@@ -1012,6 +1046,8 @@ static int proc_open(struct proc *p, pid_t pid, struct reader *r,
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	p->pid = pid;
+	if (skip_empty && proc_has_no_mm(pid))
+		return 1;
 	ret = proc_read_maps(p);
 	if (!ret && !p->nr_vmas && skip_empty)
 		return 1;
@@ -1043,6 +1079,7 @@ static struct {
 	enum pm_source source;	/* which reader the probe used */
 	bool hidden;		/* frame numbers read as 0 */
 	bool have_zero, have_huge;
+	bool huge_later;	/* the huge zero page not looked for yet */
 	uint64_t zero, huge, huge_nr;
 } zp;
 
@@ -1091,22 +1128,102 @@ static bool probe_own_page(struct reader *r, const unsigned char *a)
 	       (KPM_PRESENT | KPM_EXCLUSIVE);
 }
 
+/* Whether PAGEMAP_SCAN works on the page map r reads (Linux 6.7 and later). */
+static bool scan_supported(struct reader *r, const void *a)
+{
+	struct page_region reg;
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = (uintptr_t)a,
+		.end = (uintptr_t)a + (1UL << r->hdr.page_shift),
+		.vec = (uintptr_t)&reg,
+		.vec_len = 1,
+		.category_mask = PAGE_IS_PRESENT,
+		.return_mask = PAGE_IS_PRESENT,
+	};
+
+	return r->be == &kernel_backend && !getenv("PAGEMAP_NO_SCAN") &&
+	       !getenv("PAGEMAP_NO_HUGE") && ioctl(r->fd, PAGEMAP_SCAN, &arg) >= 0;
+}
+
+/*
+ * The huge zero page: read-fault two PMD-sized, PMD-aligned regions; if
+ * both show the same run of frames, that is it. Unless the first read
+ * fault gave us a huge page of our own (a kernel that does not use the
+ * huge zero page allocates and clears one per read fault: 2 MiB each).
+ */
+static void probe_huge_zero(struct reader *r)
+{
+	long ps = 1L << r->hdr.page_shift;
+	size_t hsz = read_sysfs_u64(THP_PMD_SIZE), n, i;
+	unsigned char *a, *h;
+	uint64_t *he;
+
+	zp.huge_later = false;
+	if (zp.hidden || !hsz || hsz % ps || !thp_can_map_zero())
+		return;
+	n = hsz / ps;
+	if (n > BATCH)
+		return;
+	a = mmap(NULL, 4 * hsz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		return;
+	he = xcalloc(2 * n, sizeof(*he));
+	h = (unsigned char *)(((uintptr_t)a + hsz - 1) & ~(uintptr_t)(hsz - 1));
+	madvise(h, 2 * hsz, MADV_HUGEPAGE);
+	if (!probe_read(r, h, 1, he) && !probe_own_page(r, h) &&
+	    !probe_read(r, h + hsz, 1, he + n) &&
+	    reader_read(r, (uintptr_t)h / ps, n, he) == (ssize_t)n &&
+	    reader_read(r, (uintptr_t)(h + hsz) / ps, n, he + n) == (ssize_t)n &&
+	    he[0] != PMAP_NOT_PRESENT && he[0] == he[n] &&
+	    (!zp.have_zero || he[0] != zp.zero)) {
+		for (i = 1; i < n; i++)
+			if (he[i] != he[0] + i)
+				break;
+		if (i == n) {
+			zp.have_huge = true;
+			zp.huge = he[0];
+			zp.huge_nr = n;
+		}
+	}
+	free(he);
+	munmap(a, 4 * hsz);
+}
+
+/*
+ * The huge zero page for a scan that has just met a range mapped by huge
+ * pages that may be it, if probe_zero() left it for later.
+ */
+static void probe_huge_zero_now(void)
+{
+	struct reader r;
+
+	if (!zp.huge_later)
+		return;
+	zp.huge_later = false;
+	if (!reader_open_pid(&r, getpid())) {
+		/* Its own buffer: the scan's holds entries it still needs. */
+		r.raw = xrealloc(NULL, BATCH * 8);
+		probe_huge_zero(&r);
+		free(r.raw);
+		reader_close(&r);
+	}
+}
+
 /*
  * Finds the shared zero page the way smaps tells it apart: read-fault two
  * fresh anonymous pages of our own; if both show the same frame, that frame
- * is the zero page. The same for the huge zero page, with two PMD-sized,
- * PMD-aligned regions, unless the first read fault gave us a huge page of
- * our own (a kernel that does not use the huge zero page allocates and
- * clears one per read fault: 2 MiB each). A frame of 0 means frame numbers
- * are hidden.
+ * is the zero page. A frame of 0 means frame numbers are hidden. Then the
+ * huge zero page (probe_huge_zero()), which costs a 2 MiB page of our own
+ * where the kernel does not use it: where PAGEMAP_SCAN tells which ranges
+ * huge pages map, that waits until a scan meets one (often none does).
  */
 static int probe_zero(bool quiet)
 {
 	long ps = sysconf(_SC_PAGESIZE);
 	struct reader r;
-	uint64_t e[2], *he;
+	uint64_t e[2];
 	unsigned char *a;
-	size_t hsz, n, i;
 	int ret;
 
 	ret = reader_open_pid(&r, getpid());
@@ -1125,42 +1242,11 @@ static int probe_zero(bool quiet)
 			zp.have_zero = e[0];
 			zp.zero = e[0];
 		}
+		zp.huge_later = scan_supported(&r, a);
 		munmap(a, 2 * ps);
 	}
-	hsz = read_sysfs_u64(THP_PMD_SIZE);
-	if (zp.hidden || !hsz || hsz % ps || !thp_can_map_zero())
-		goto out;
-	n = hsz / ps;
-	if (n > BATCH)
-		goto out;
-	a = mmap(NULL, 4 * hsz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (a == MAP_FAILED)
-		goto out;
-	he = xcalloc(2 * n, sizeof(*he));
-	{
-		unsigned char *h = (unsigned char *)(((uintptr_t)a + hsz - 1) &
-						     ~(uintptr_t)(hsz - 1));
-
-		madvise(h, 2 * hsz, MADV_HUGEPAGE);
-		if (!probe_read(&r, h, 1, he) && !probe_own_page(&r, h) &&
-		    !probe_read(&r, h + hsz, 1, he + n) &&
-		    reader_read(&r, (uintptr_t)h / ps, n, he) == (ssize_t)n &&
-		    reader_read(&r, (uintptr_t)(h + hsz) / ps, n, he + n) == (ssize_t)n &&
-		    he[0] != PMAP_NOT_PRESENT && he[0] == he[n] &&
-		    (!zp.have_zero || he[0] != zp.zero)) {
-			for (i = 1; i < n; i++)
-				if (he[i] != he[0] + i)
-					break;
-			if (i == n) {
-				zp.have_huge = true;
-				zp.huge = he[0];
-				zp.huge_nr = n;
-			}
-		}
-	}
-	free(he);
-	munmap(a, 4 * hsz);
-out:
+	if (!zp.huge_later)
+		probe_huge_zero(&r);
 	reader_close(&r);
 	return 0;
 }
@@ -1635,7 +1721,7 @@ struct leaf {
 	uint32_t id;			/* its index in counts.by_id */
 	uint32_t block[LEAF_BLOCKS];	/* mappings of every frame of the block */
 	bool mixed[LEAF_BLOCKS];	/* some frame of the block has its own */
-	uint32_t frame[LEAF_SIZE];	/* mappings of the frame on its own */
+	uint32_t *frame;		/* mappings of each frame on its own */
 };
 
 struct counts {
@@ -1647,9 +1733,13 @@ struct counts {
 };
 
 /*
- * Leaves come from 2 MiB chunks, each a transparent huge page where the
- * kernel gives one, written in advance: no page fault per leaf, and one
- * TLB entry for 510 leaves. Never freed before exit.
+ * Leaves and their frame counters come from 2 MiB chunks, each a
+ * transparent huge page where the kernel gives one, written in advance: no
+ * page fault per leaf, and one TLB entry for them all. A leaf whose frames
+ * are all counted by blocks (huge pages) has no frame counters: 2 GiB of
+ * THP needs 24 KiB of leaves, not 4 MiB. (A first chunk of 1 MiB in small
+ * pages, enough for a small host, made its scans 10% slower: 256 page
+ * allocations cost more than one huge page.) Never freed before exit.
  */
 #define LEAF_CHUNK	(2UL << 20)
 
@@ -1657,13 +1747,14 @@ struct counts {
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14; before, pages fault in */
 #endif
 
-static struct leaf *leaf_alloc(void)
+/* size bytes of zeroes, size a multiple of 8 and at most LEAF_CHUNK. */
+static void *chunk_alloc(size_t size)
 {
 	static unsigned char *chunk;
 	static size_t used = LEAF_CHUNK;
 	void *p;
 
-	if (used + sizeof(struct leaf) > LEAF_CHUNK) {
+	if (used + size > LEAF_CHUNK) {
 		p = mmap(NULL, LEAF_CHUNK, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
@@ -1675,8 +1766,16 @@ static struct leaf *leaf_alloc(void)
 		chunk = p;
 		used = 0;
 	}
-	used += sizeof(struct leaf);
-	return (struct leaf *)(chunk + used - sizeof(struct leaf));
+	used += size;
+	return chunk + used - size;
+}
+
+/* The LEAF_SIZE frame counters of a leaf, from its first frame counted alone. */
+static inline uint32_t *leaf_frames(struct leaf *l)
+{
+	if (!l->frame)
+		l->frame = chunk_alloc(LEAF_SIZE * sizeof(*l->frame));
+	return l->frame;
 }
 
 static struct leaf **counts_slot(struct counts *c, uint64_t key)
@@ -1723,7 +1822,7 @@ static struct leaf *counts_leaf(struct counts *c, uint64_t pfn)
 		*c = n;
 		slot = counts_slot(c, key);
 	}
-	*slot = leaf_alloc();
+	*slot = chunk_alloc(sizeof(struct leaf));
 	c->keys[slot - c->leaves] = key;
 	grow(&c->by_id, &c->ids_cap, c->used + 1, sizeof(*c->by_id));
 	c->by_id[c->used] = *slot;
@@ -1734,7 +1833,7 @@ static struct leaf *counts_leaf(struct counts *c, uint64_t pfn)
 /* Counts one more mapping of frames [off, off + n) of a leaf. */
 static void leaf_count(struct leaf *l, uint32_t off, uint32_t n)
 {
-	uint32_t end = off + n, to, b, i;
+	uint32_t end = off + n, to, b, i, *frame;
 
 	for (; off < end; off = to) {
 		b = off >> BLOCK_SHIFT;
@@ -1746,8 +1845,9 @@ static void leaf_count(struct leaf *l, uint32_t off, uint32_t n)
 			continue;
 		}
 		l->mixed[b] = true;
+		frame = leaf_frames(l);
 		for (i = off; i < to; i++)
-			l->frame[i]++;
+			frame[i]++;
 	}
 }
 
@@ -1810,7 +1910,7 @@ static void pss_count(struct pss_ctx *c, uint64_t pfn, uint64_t n)
 		}
 		if (k == 1) {
 			/* The common case of 4 KiB pages, kept short. */
-			c->leaf->frame[off]++;
+			leaf_frames(c->leaf)[off]++;
 			c->leaf->mixed[off >> BLOCK_SHIFT] = true;
 		} else {
 			leaf_count(c->leaf, off, k);
@@ -2035,7 +2135,8 @@ static int cmd_pss(int argc, char **argv)
 		}
 	}
 	pp = xcalloc(npids, sizeof(*pp));
-	buf = xcalloc(BATCH, sizeof(*buf));
+	/* Filled by each read before use: not cleared (see raw_buffer()). */
+	buf = xrealloc(NULL, BATCH * sizeof(*buf));
 	/* After a second on a terminal (PAGEMAP_PROGRESS_AFTER: other seconds). */
 	progress = isatty(STDERR_FILENO);
 	if (getenv("PAGEMAP_PROGRESS_AFTER"))
