@@ -2070,8 +2070,8 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 	struct proc p;
 	int ret;
 
-	/* Scanning everything: no mappings, no memory, nothing to say. */
-	ret = proc_open(&p, pp->pid, &r, report && !pp->wanted);
+	/* No mappings, no memory: nothing to count, nor to say unless asked. */
+	ret = proc_open(&p, pp->pid, &r, !pp->wanted);
 	if (ret > 0) {
 		pp->kthread = true;
 		return;
