@@ -1080,7 +1080,8 @@ static struct {
 	bool hidden;		/* frame numbers read as 0 */
 	bool have_zero, have_huge;
 	bool huge_later;	/* the huge zero page not looked for yet */
-	uint64_t zero, huge, huge_nr;
+	uint64_t zero, zero_nr;	/* the zero pages: frames [zero, + zero_nr) */
+	uint64_t huge, huge_nr;
 } zp;
 
 static bool thp_can_map_zero(void)
@@ -1129,13 +1130,14 @@ static bool probe_own_page(struct reader *r, const unsigned char *a)
 }
 
 /* Whether PAGEMAP_SCAN works on the page map r reads (Linux 6.7 and later). */
-static bool scan_supported(struct reader *r, const void *a)
+static bool scan_supported(struct reader *r)
 {
+	uintptr_t ps = 1UL << r->hdr.page_shift;
 	struct page_region reg;
 	struct pm_scan_arg arg = {
 		.size = sizeof(arg),
-		.start = (uintptr_t)a,
-		.end = (uintptr_t)a + (1UL << r->hdr.page_shift),
+		.start = (uintptr_t)&reg & ~(ps - 1),
+		.end = ((uintptr_t)&reg & ~(ps - 1)) + ps,
 		.vec = (uintptr_t)&reg,
 		.vec_len = 1,
 		.category_mask = PAGE_IS_PRESENT,
@@ -1176,7 +1178,7 @@ static void probe_huge_zero(struct reader *r)
 	    reader_read(r, (uintptr_t)h / ps, n, he) == (ssize_t)n &&
 	    reader_read(r, (uintptr_t)(h + hsz) / ps, n, he + n) == (ssize_t)n &&
 	    he[0] != PMAP_NOT_PRESENT && he[0] == he[n] &&
-	    (!zp.have_zero || he[0] != zp.zero)) {
+	    (!zp.have_zero || he[0] - zp.zero >= zp.zero_nr)) {
 		for (i = 1; i < n; i++)
 			if (he[i] != he[0] + i)
 				break;
@@ -1211,19 +1213,64 @@ static void probe_huge_zero_now(void)
 }
 
 /*
+ * Zero pages can come in colours: s390 has 128 (fewer with little memory),
+ * one for each page of a 512 KiB span, and ZERO_PAGE() picks one by the
+ * virtual address; MIPS does the same by cache size. Read faults on
+ * ZERO_SPAN consecutive pages from an aligned address show each colour
+ * once, from the first frame of the block on.
+ */
+#define ZERO_SPAN	256
+
+/*
  * Finds the shared zero page the way smaps tells it apart: read-fault two
  * fresh anonymous pages of our own; if both show the same frame, that frame
- * is the zero page. A frame of 0 means frame numbers are hidden. Then the
- * huge zero page (probe_huge_zero()), which costs a 2 MiB page of our own
- * where the kernel does not use it: where PAGEMAP_SCAN tells which ranges
- * huge pages map, that waits until a scan meets one (often none does).
+ * is the zero page (a frame of 0 means frame numbers are hidden). If they
+ * show two frames that are not anonymous pages of our own, the zero pages
+ * have colours: read-fault a span of them and find the period.
+ */
+static void probe_small_zero(struct reader *r)
+{
+	size_t ps = 1UL << r->hdr.page_shift, span = ZERO_SPAN * ps, p, i;
+	uint64_t e[ZERO_SPAN + 1];
+	unsigned char *m, *a;
+
+	m = mmap(NULL, 3 * span, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return;
+	a = (unsigned char *)(((uintptr_t)m + span - 1) & ~(uintptr_t)(span - 1));
+	if (probe_read(r, a, 2, e) || e[0] == PMAP_NOT_PRESENT)
+		goto out_unmap;
+	if (e[0] == e[1]) {
+		zp.hidden = !e[0];
+		zp.have_zero = e[0];
+		zp.zero = e[0];
+		zp.zero_nr = 1;
+		goto out_unmap;
+	}
+	if (probe_own_page(r, a) || probe_read(r, a, ZERO_SPAN, e) ||
+	    probe_read(r, a + span, 1, &e[ZERO_SPAN]) || e[ZERO_SPAN] != e[0])
+		goto out_unmap;
+	for (p = 2; p < ZERO_SPAN && e[p] != e[0]; p *= 2)
+		;
+	for (i = 0; i < ZERO_SPAN; i++)
+		if (e[i] != e[0] + (i & (p - 1)))
+			goto out_unmap;
+	zp.have_zero = true;
+	zp.zero = e[0];
+	zp.zero_nr = p;
+out_unmap:
+	munmap(m, 3 * span);
+}
+
+/*
+ * The zero pages (probe_small_zero()), then the huge zero page
+ * (probe_huge_zero()), which costs a 2 MiB page of our own where the
+ * kernel does not use it: where PAGEMAP_SCAN tells which ranges huge pages
+ * map, that waits until a scan meets one (often none does).
  */
 static int probe_zero(bool quiet)
 {
-	long ps = sysconf(_SC_PAGESIZE);
 	struct reader r;
-	uint64_t e[2];
-	unsigned char *a;
 	int ret;
 
 	ret = reader_open_pid(&r, getpid());
@@ -1233,18 +1280,8 @@ static int probe_zero(bool quiet)
 		return ret;
 	}
 	zp.source = r.be == &module_backend ? SRC_MODULE : SRC_KERNEL;
-	a = mmap(NULL, 2 * ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (a != MAP_FAILED) {
-		if (!probe_read(&r, a, 1, &e[0]) &&
-		    !probe_read(&r, a + ps, 1, &e[1]) &&
-		    e[0] != PMAP_NOT_PRESENT && e[0] == e[1]) {
-			zp.hidden = !e[0];
-			zp.have_zero = e[0];
-			zp.zero = e[0];
-		}
-		zp.huge_later = scan_supported(&r, a);
-		munmap(a, 2 * ps);
-	}
+	probe_small_zero(&r);
+	zp.huge_later = scan_supported(&r);
 	if (!zp.huge_later)
 		probe_huge_zero(&r);
 	reader_close(&r);
@@ -1256,7 +1293,7 @@ static inline bool counted(uint64_t e)
 {
 	if (e == PMAP_NOT_PRESENT)
 		return false;
-	if (zp.have_zero && e == zp.zero)
+	if (zp.have_zero && e - zp.zero < zp.zero_nr)
 		return false;
 	if (zp.have_huge && e - zp.huge < zp.huge_nr)
 		return false;
@@ -1964,7 +2001,8 @@ static void pss_run(void *arg, size_t vi, uint64_t vpn, uint64_t pfn,
 		return;
 	/* Counted by blocks all the same: that is cheap for a huge page. */
 	pfn &= ~ENTRY_OWN;
-	if ((!zp.have_zero || zp.zero - pfn >= n) &&
+	if ((!zp.have_zero || pfn >= zp.zero + zp.zero_nr ||
+	     zp.zero >= pfn + n) &&
 	    (!zp.have_huge || zp.huge >= pfn + n || pfn >= zp.huge + zp.huge_nr)) {
 		pss_count(c, pfn, n);
 		return;
