@@ -947,9 +947,11 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 			end = p->vmas[--nr - 1].end;
 			continue;
 		}
+		/* Reading everything instead is right only before any of it. */
 		if (n < 0)
-			return errno == ENOTTY || errno == EINVAL ||
-			       errno == EFAULT ? 1 : -errno;
+			return start == p->vmas[0].start &&
+			       (errno == ENOTTY || errno == EINVAL ||
+				errno == EFAULT) ? 1 : -errno;
 		/* Gather present ranges into spans of at most BATCH pages. */
 		for (k = 0; k < n; k++) {
 			uint64_t s = reg[k].start >> shift, e = reg[k].end >> shift;
@@ -1018,6 +1020,9 @@ static int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
 
 	if (r->be == &kernel_backend && !getenv("PAGEMAP_NO_SCAN"))
 		ret = scan_present(r, p, buf, cb, &eof);
+	/* Every entry read: the huge zero page may be among them. */
+	if (ret > 0)
+		probe_huge_zero_now();
 	for (vi = 0; ret > 0 && vi < p->nr_vmas; vi++) {
 		uint64_t vpn = p->vmas[vi].start >> shift;
 		uint64_t end = (p->vmas[vi].end + (1ULL << shift) - 1) >> shift;
