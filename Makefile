@@ -44,12 +44,13 @@ check-all:
 	scripts/check-arch.sh x86_64 all
 
 # The whole suite on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak)
-# built once from linux-source-6.12 and cached outside the repository, with
-# the stress test running PMAP_STRESS seconds (default 10 minutes).
+# built once from linux-source-6.12 (scripts/debug-kernel.sh) and cached
+# outside the repository, with the stress test running PMAP_STRESS seconds
+# (default 10 minutes).
 check-debug:
 	HOST_LANES=0 KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-5400} \
 		TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} \
-		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} pmap.stress=$${PMAP_STRESS:-600}" \
+		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} pmap.stress=$${PMAP_STRESS:-600} pmap.off=reboot" \
 		scripts/check.sh
 
 # The main job: a VM that loads the module and shows a page map.
