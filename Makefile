@@ -39,9 +39,11 @@ else
 	scripts/check.sh
 endif
 
-# Every lane: host checks, x86_64 6.1 and 6.12, then each foreign one.
+# Every lane (host checks, each x86_64 kernel, the debug kernel, each
+# foreign architecture), two at a time; CI_BUDGET=S keeps to S seconds
+# (scripts/lanes.sh). This is what CI runs.
 check-all:
-	scripts/check-arch.sh x86_64 all
+	scripts/lanes.sh
 
 # The whole suite on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak)
 # built once from linux-source-6.12 (scripts/debug-kernel.sh) and cached
@@ -72,7 +74,7 @@ help:
 	@echo '  selftests          build the static selftests into build/selftests'
 	@echo '  check              build and run every test, in QEMU per kernel'
 	@echo '  check ARCH=LANE    one foreign lane: $(FOREIGN_LANES)'
-	@echo '  check-all          x86_64 and every foreign lane'
+	@echo '  check-all          every lane, two at a time (CI_BUDGET=S: within S s)'
 	@echo '  check-debug        the suite on a KASAN/lockdep debug kernel (built once)'
 	@echo '  demo               boot a VM, load the module, show a page map'
 	@echo '  install            install pagemap.ko for KDIR (modules_install)'
@@ -85,5 +87,6 @@ help:
 	@echo '  PMAP_VERSION=$(PMAP_VERSION)'
 	@echo 'Environment of the test lanes (scripts/defaults.sh):'
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
+	@echo '  check-all: CI_BUDGET, LANES (names of scripts/lanes.sh), PMAP_STRESS'
 
 .PHONY: all modules install clean tool selftests check check-all check-debug demo bench checkpatch help

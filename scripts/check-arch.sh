@@ -126,7 +126,7 @@ deps() {
 	echo "check-arch: installing$missing"
 	for try in 1 2; do
 		# shellcheck disable=SC2086
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=900 \
 			--no-install-recommends $missing \
 			>"$LOGS/check-arch-apt.log" 2>&1 && return 0
 		[ "$try" = 1 ] || { cat "$LOGS/check-arch-apt.log"; exit 1; }
