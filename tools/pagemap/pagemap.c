@@ -740,12 +740,16 @@ static ssize_t reader_read(struct reader *r, uint64_t vpn, size_t n,
  * [vpn, vpn + n) of mapping vi. A caller that sets run() gets the ranges
  * mapped by huge pages as runs instead: n present pages from vpn on,
  * mapping frames pfn, pfn + 1, ...
+ * huge(), if set, is called before the scan hands on entries that huge
+ * pages other than the process's own anonymous ones may map: a range
+ * PAGEMAP_SCAN reports huge, or every entry where the scan reads them all.
  */
 struct scan_cb {
 	void (*batch)(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 		      size_t n);
 	void (*run)(void *arg, size_t vi, uint64_t vpn, uint64_t pfn,
 		    size_t n);
+	void (*huge)(void *arg);
 	void *arg;
 };
 
@@ -852,8 +856,6 @@ static int scan_span(struct reader *r, const struct proc *p, size_t *vi,
 	return 0;
 }
 
-static void probe_huge_zero_now(void);
-
 /*
  * A range the scan reports huge is mapped by PMDs (transparent huge pages)
  * or hugetlb entries: each PMD-sized, PMD-aligned piece of it maps
@@ -883,9 +885,10 @@ static int scan_huge(struct reader *r, const struct proc *p, size_t *vi,
 			*eof = true;
 			first = PMAP_NOT_PRESENT;
 		}
-		/* Anonymous and ours alone, it is no huge zero page. */
-		if (first != PMAP_NOT_PRESENT && !(first & ENTRY_OWN))
-			probe_huge_zero_now();
+		/* Anonymous and the process's alone: no shared huge page. */
+		if (first != PMAP_NOT_PRESENT && !(first & ENTRY_OWN) &&
+		    cb->huge)
+			cb->huge(cb->arg);
 		if (cb->run) {
 			if (first != PMAP_NOT_PRESENT)
 				scan_deliver(p, shift, vi, vpn, to, NULL, first,
@@ -957,10 +960,9 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 			uint64_t s = reg[k].start >> shift, e = reg[k].end >> shift;
 
 			if (reg[k].categories & PAGE_IS_HUGE &&
-			    (pmd_pages < 2 || getenv("PAGEMAP_NO_HUGE")))
-				probe_huge_zero_now();
-			if (reg[k].categories & PAGE_IS_HUGE && pmd_pages > 1 &&
-			    !getenv("PAGEMAP_NO_HUGE")) {
+			    pmd_pages < 2 && cb->huge)
+				cb->huge(cb->arg);
+			if (reg[k].categories & PAGE_IS_HUGE && pmd_pages > 1) {
 				if (span_end) {
 					ret = scan_span(r, p, &vi, span, span_end,
 							buf, cb, eof);
@@ -1018,11 +1020,11 @@ static int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
 	size_t vi;
 	int ret = 1;
 
-	if (r->be == &kernel_backend && !getenv("PAGEMAP_NO_SCAN"))
+	if (r->be == &kernel_backend)
 		ret = scan_present(r, p, buf, cb, &eof);
-	/* Every entry read: the huge zero page may be among them. */
-	if (ret > 0)
-		probe_huge_zero_now();
+	/* Every entry read: huge pages may be among them. */
+	if (ret > 0 && cb->huge)
+		cb->huge(cb->arg);
 	for (vi = 0; ret > 0 && vi < p->nr_vmas; vi++) {
 		uint64_t vpn = p->vmas[vi].start >> shift;
 		uint64_t end = (p->vmas[vi].end + (1ULL << shift) - 1) >> shift;
@@ -1149,8 +1151,7 @@ static bool scan_supported(struct reader *r)
 		.return_mask = PAGE_IS_PRESENT,
 	};
 
-	return r->be == &kernel_backend && !getenv("PAGEMAP_NO_SCAN") &&
-	       !getenv("PAGEMAP_NO_HUGE") && ioctl(r->fd, PAGEMAP_SCAN, &arg) >= 0;
+	return r->be == &kernel_backend && ioctl(r->fd, PAGEMAP_SCAN, &arg) >= 0;
 }
 
 /*
@@ -1198,13 +1199,15 @@ static void probe_huge_zero(struct reader *r)
 }
 
 /*
- * The huge zero page for a scan that has just met a range mapped by huge
- * pages that may be it, if probe_zero() left it for later.
+ * The scan's huge() hook for share and pss: it has just met a range mapped
+ * by huge pages that may be the huge zero page, if probe_zero() left it
+ * for later.
  */
-static void probe_huge_zero_now(void)
+static void zero_scan_huge(void *arg)
 {
 	struct reader r;
 
+	(void)arg;
 	if (!zp.huge_later)
 		return;
 	zp.huge_later = false;
@@ -1425,7 +1428,7 @@ static int proc_error(pid_t pid, int err)
 static int cmd_maps(int argc, char **argv)
 {
 	struct maps_ctx c = { 0 };
-	const struct scan_cb cb = { maps_batch, NULL, &c };
+	const struct scan_cb cb = { .batch = maps_batch, .arg = &c };
 	uint64_t *buf, total = 0;
 	struct reader r;
 	struct proc p;
@@ -1602,7 +1605,9 @@ static int pair_cmp(const void *x, const void *y)
 static int load_frames(pid_t pid, struct proc *p, struct fvs *s, uint64_t *buf,
 		       unsigned int *shift)
 {
-	const struct scan_cb cb = { fvs_batch, NULL, s };
+	const struct scan_cb cb = {
+		.batch = fvs_batch, .huge = zero_scan_huge, .arg = s
+	};
 	struct reader r;
 	int ret;
 
@@ -2108,7 +2113,10 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 			 uint64_t *buf, bool report)
 {
 	struct pss_ctx c = { pp, NULL, counts, NULL, UINT64_MAX };
-	const struct scan_cb cb = { pss_batch, pss_run, &c };
+	const struct scan_cb cb = {
+		.batch = pss_batch, .run = pss_run, .huge = zero_scan_huge,
+		.arg = &c
+	};
 	struct reader r;
 	struct proc p;
 	int ret;
@@ -2461,7 +2469,7 @@ static void capture_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 static int cmd_capture(int argc, char **argv)
 {
 	struct capture_ctx c = { 0 };
-	const struct scan_cb cb = { capture_batch, NULL, &c };
+	const struct scan_cb cb = { .batch = capture_batch, .arg = &c };
 	unsigned char hdr[8] = { 0 };
 	struct reader r;
 	struct proc p;
