@@ -7,565 +7,11 @@
  * /proc/<pid>/pagemap, through one reader interface, and only over the
  * ranges /proc/<pid>/maps lists. See pagemap.1 for the subcommands.
  */
-#define _GNU_SOURCE
-#define _FILE_OFFSET_BITS 64
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <malloc.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/types.h>
+#include "pagemap.h"
 
-#include "pagemap_format.h"
+const char *const source_names[] = { "auto", "module", "kernel" };
 
-#ifndef PMAP_VERSION
-#define PMAP_VERSION "unknown"
-#endif
-
-/* Exit codes, documented in pagemap.1. */
-#define EXIT_OK		0
-#define EXIT_FAIL	1
-#define EXIT_USAGE	2
-
-/* Entries per pread: 512 KiB of 8-byte entries. */
-#define BATCH		65536
-
-/* The kernel's own /proc/<pid>/pagemap (admin-guide/mm/pagemap.rst). */
-#define KPM_PRESENT	(UINT64_C(1) << 63)
-#define KPM_FILE	(UINT64_C(1) << 61)	/* or shared anonymous */
-#define KPM_EXCLUSIVE	(UINT64_C(1) << 56)	/* mapped exactly once */
-#define KPM_PFN_MASK	((UINT64_C(1) << 55) - 1)
-
-#define HUGETLBFS_MAGIC_NR	0x958458f6
-#define THP_DIR			"/sys/kernel/mm/transparent_hugepage/"
-#define THP_PMD_SIZE		THP_DIR "hpage_pmd_size"
-
-/* Smaps' fixed point for Pss, so that our rounding is the kernel's. */
-#define PSS_SHIFT	12
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-enum pm_source { SRC_AUTO, SRC_MODULE, SRC_KERNEL };
-
-static const char *const source_names[] = { "auto", "module", "kernel" };
-
-static struct {
-	bool json;
-	bool no_frames;
-	enum pm_source source;
-	const char *file;
-} opt;
-
-static void pm_err(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static void pm_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("pagemap: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static void *xrealloc(void *p, size_t size)
-{
-	p = realloc(p, size ? size : 1);
-	if (!p) {
-		pm_err("out of memory");
-		exit(EXIT_FAIL);
-	}
-	return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p) {
-		pm_err("out of memory");
-		exit(EXIT_FAIL);
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p) {
-		pm_err("out of memory");
-		exit(EXIT_FAIL);
-	}
-	return p;
-}
-
-/* Grow *p (of *cap elements of @size) to hold at least @need elements. */
-static void grow(void *pp, size_t *cap, size_t need, size_t size)
-{
-	void **p = pp;
-
-	if (need <= *cap)
-		return;
-	*cap = *cap ? *cap * 2 : 64;
-	if (*cap < need)
-		*cap = need;
-	*p = xrealloc(*p, *cap * size);
-}
-
-/* "4K", "1.5M", "12M", "3.2G": a size in KiB for people. */
-static const char *human_kb(uint64_t kb, char *buf, size_t len)
-{
-	static const char units[] = "KMGTP";
-	double v = kb;
-	unsigned int u = 0;
-
-	if (kb < 1024) {
-		snprintf(buf, len, "%" PRIu64 "K", kb);
-		return buf;
-	}
-	while (v >= 1024 && u < sizeof(units) - 2) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
-	return buf;
-}
-
-/* A JSON string: quotes, backslashes and every byte outside printable ASCII escaped. */
-static void json_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* ---- aligned tables ---------------------------------------------------- */
-
-struct table {
-	size_t ncols;
-	const char *const *heads;
-	const char *align;	/* 'l' or 'r' per column; the last is never padded */
-	char **cells;		/* nrows * ncols */
-	char **extra;		/* a line printed under each row, or NULL */
-	size_t nrows, cap, xcap;
-};
-
-static void table_row(struct table *t, char *extra, ...)
-{
-	va_list ap;
-	size_t i;
-
-	grow(&t->cells, &t->cap, (t->nrows + 1) * t->ncols, sizeof(char *));
-	grow(&t->extra, &t->xcap, t->nrows + 1, sizeof(char *));
-	va_start(ap, extra);
-	for (i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * t->ncols + i] = xstrdup(va_arg(ap, const char *));
-	va_end(ap);
-	t->extra[t->nrows++] = extra;
-}
-
-static void table_print(struct table *t)
-{
-	size_t *w = xcalloc(t->ncols, sizeof(*w));
-	size_t r, c;
-
-	for (c = 0; c < t->ncols; c++)
-		w[c] = strlen(t->heads[c]);
-	for (r = 0; r < t->nrows; r++)
-		for (c = 0; c < t->ncols; c++)
-			if (strlen(t->cells[r * t->ncols + c]) > w[c])
-				w[c] = strlen(t->cells[r * t->ncols + c]);
-	for (r = 0; r <= t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			const char *s = r ? t->cells[(r - 1) * t->ncols + c] :
-					    t->heads[c];
-			bool last = c + 1 == t->ncols;
-
-			if (t->align[c] == 'r')
-				printf("%*s", (int)w[c], s);
-			else
-				printf("%-*s", last ? 0 : (int)w[c], s);
-			fputs(last ? "\n" : "  ", stdout);
-		}
-		if (r && t->extra[r - 1])
-			fputs(t->extra[r - 1], stdout);
-	}
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++)
-			free(t->cells[r * t->ncols + c]);
-		free(t->extra[r]);
-	}
-	free(t->cells);
-	free(t->extra);
-	free(w);
-	t->cells = NULL;
-	t->extra = NULL;
-	t->nrows = 0;
-	t->cap = 0;
-	t->xcap = 0;
-}
-
-/* ---- processes: pids, comm, maps ---------------------------------------- */
-
-struct vma {
-	uint64_t start, end, offset, inode;
-	unsigned int major, minor;
-	char perms[5];
-	char *name;
-	bool hugetlb;
-};
-
-struct proc {
-	pid_t pid;
-	char comm[64];
-	struct vma *vmas;
-	size_t nr_vmas;
-};
-
-/* Reads a whole /proc file. Returns 0 or -errno. */
-static int slurp(const char *path, char **out, size_t *outlen)
-{
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		grow(&buf, &cap, len + 65536, 1);
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			int e = -errno;
-
-			close(fd);
-			free(buf);
-			return e;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = 0;
-	*out = buf;
-	if (outlen)
-		*outlen = len;
-	return 0;
-}
-
-static uint64_t read_sysfs_u64(const char *path)
-{
-	char *buf;
-	uint64_t v = 0;
-
-	if (!slurp(path, &buf, NULL)) {
-		v = strtoull(buf, NULL, 0);
-		free(buf);
-	}
-	return v;
-}
-
-/* A pid from the command line: digits only, or "self". */
-static int parse_pid(const char *s, pid_t *pid)
-{
-	unsigned long v;
-	char *end;
-
-	if (!strcmp(s, "self")) {
-		*pid = getpid();
-		return 0;
-	}
-	if (!isdigit((unsigned char)*s))
-		goto bad;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v == 0 || v > INT_MAX)
-		goto bad;
-	*pid = v;
-	return 0;
-bad:
-	pm_err("'%s' is not a pid", s);
-	return -1;
-}
-
-static const char *why(int err)
-{
-	switch (err) {
-	case ENOENT:
-		return "no such process";
-	case ESRCH:
-		return "the process has exited";
-	case ENODEV:
-		return "no page map: the pagemap module is not mounted at " PMAP_MOUNT;
-	case EACCES:
-	case EPERM:
-		return "permission denied (needs root or CAP_SYS_PTRACE)";
-	case EPROTO:
-		return "the page map has a header this tool does not understand";
-	default:
-		return strerror(err);
-	}
-}
-
-/* 1 if the process is a zombie (or dead), 0 if alive, -errno if unknown. */
-static int proc_exited(pid_t pid)
-{
-	char path[64], *buf, *p;
-	int ret;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	ret = slurp(path, &buf, NULL);
-	if (ret)
-		return ret == -ENOENT || ret == -ESRCH ? 1 : ret;
-	p = strrchr(buf, ')');
-	ret = p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-	free(buf);
-	return ret;
-}
-
-/*
- * Whether the process has no memory of its own: a kernel thread or a
- * zombie has no mm, so no exe link. A readlink() that fails with ENOENT
- * costs a third of opening and reading its empty maps (60 kernel threads
- * on a small host: 0.4 ms less per scan of every process).
- */
-static bool proc_has_no_mm(pid_t pid)
-{
-	char path[64], target[8];
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	return readlink(path, target, sizeof(target)) < 0 && errno == ENOENT;
-}
-
-static void proc_comm(pid_t pid, char *comm, size_t len)
-{
-	char path[64];
-	ssize_t n = -1;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, comm, len - 1);
-		close(fd);
-	}
-	if (n < 0)
-		n = snprintf(comm, len, "?");
-	comm[n] = 0;
-	while (n && comm[n - 1] == '\n')
-		comm[--n] = 0;
-}
-
-static void proc_free(struct proc *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nr_vmas; i++)
-		free(p->vmas[i].name);
-	free(p->vmas);
-	p->vmas = NULL;
-	p->nr_vmas = 0;
-}
-
-static bool hugetlbfs_dev_mounted(unsigned int major, unsigned int minor)
-{
-	static struct { unsigned int major, minor; } *devs;
-	static size_t ndevs, cap;
-	static bool loaded;
-	size_t i;
-
-	if (!loaded) {
-		char *buf, *line, *save;
-
-		loaded = true;
-		if (!slurp("/proc/self/mountinfo", &buf, NULL)) {
-			for (line = strtok_r(buf, "\n", &save); line;
-			     line = strtok_r(NULL, "\n", &save)) {
-				unsigned int ma, mi;
-				char *sep = strstr(line, " - ");
-
-				if (!sep || strncmp(sep + 3, "hugetlbfs ", 10) ||
-				    sscanf(line, "%*u %*u %u:%u", &ma, &mi) != 2)
-					continue;
-				grow(&devs, &cap, ndevs + 1, sizeof(*devs));
-				devs[ndevs].major = ma;
-				devs[ndevs++].minor = mi;
-			}
-			free(buf);
-		}
-	}
-	for (i = 0; i < ndevs; i++)
-		if (devs[i].major == major && devs[i].minor == minor)
-			return true;
-	return false;
-}
-
-/*
- * Whether a mapping is hugetlb: smaps leaves hugetlb out of Rss and Pss, and
- * so do we. The device number of a file mapping names one superblock; ask the
- * filesystem's magic through /proc/<pid>/map_files once per device, else
- * fall back to the hugetlbfs mounts and the name of MAP_HUGETLB mappings.
- */
-static bool vma_hugetlb(pid_t pid, const struct vma *v)
-{
-	static struct { unsigned int major, minor; bool huge; } *cache;
-	static size_t ncache, cap;
-	char path[96];
-	struct statfs sfs;
-	size_t i;
-
-	if (!v->major && !v->minor && !v->inode)
-		return false;
-	for (i = 0; i < ncache; i++)
-		if (cache[i].major == v->major && cache[i].minor == v->minor)
-			return cache[i].huge;
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
-		 pid, v->start, v->end);
-	if (!statfs(path, &sfs)) {
-		grow(&cache, &cap, ncache + 1, sizeof(*cache));
-		cache[ncache].major = v->major;
-		cache[ncache].minor = v->minor;
-		cache[ncache].huge = (uint32_t)sfs.f_type == HUGETLBFS_MAGIC_NR;
-		return cache[ncache++].huge;
-	}
-	return strstr(v->name, "anon_hugepage") ||
-	       hugetlbfs_dev_mounted(v->major, v->minor);
-}
-
-/* A number in base 10 or 16 at *s; *s moves past it. False if none. */
-static bool parse_num(char **s, unsigned int base, uint64_t *v)
-{
-	char *p = *s;
-	uint64_t x = 0;
-	unsigned int d;
-
-	for (;; p++) {
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (base == 16 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
-			d = (*p | 0x20) - 'a' + 10;
-		else
-			break;
-		x = x * base + d;
-	}
-	if (p == *s)
-		return false;
-	*s = p;
-	*v = x;
-	return true;
-}
-
-/*
- * One line of /proc/<pid>/maps: "start-end perms offset major:minor inode"
- * and the name after blanks (proc(5)). Parsed by hand: sscanf() took half
- * of the tool's own instructions on a quiet host. False if malformed.
- */
-static bool parse_maps_line(char *p, struct vma *v, char **name)
-{
-	uint64_t major, minor;
-	size_t i;
-
-	if (!parse_num(&p, 16, &v->start) || *p++ != '-' ||
-	    !parse_num(&p, 16, &v->end) || *p++ != ' ')
-		return false;
-	for (i = 0; i < sizeof(v->perms) - 1 && *p && *p != ' '; i++)
-		v->perms[i] = *p++;
-	v->perms[i] = 0;
-	if (*p++ != ' ' || !parse_num(&p, 16, &v->offset) || *p++ != ' ' ||
-	    !parse_num(&p, 16, &major) || *p++ != ':' ||
-	    !parse_num(&p, 16, &minor) || *p++ != ' ' ||
-	    !parse_num(&p, 10, &v->inode))
-		return false;
-	v->major = major;
-	v->minor = minor;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	*name = p;
-	return true;
-}
-
-/* Reads /proc/<pid>/maps into p->vmas. Returns 0 or -errno. */
-static int proc_read_maps(struct proc *p)
-{
-	char path[64], *buf, *line, *save, *name;
-	size_t cap = 0;
-	int ret;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	ret = slurp(path, &buf, NULL);
-	if (ret)
-		return ret;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		struct vma v = { 0 };
-
-		if (!parse_maps_line(line, &v, &name))
-			continue;
-		v.name = xstrdup(name);
-		v.hugetlb = vma_hugetlb(p->pid, &v);
-		grow(&p->vmas, &cap, p->nr_vmas + 1, sizeof(v));
-		p->vmas[p->nr_vmas++] = v;
-	}
-	free(buf);
-	return 0;
-}
-
-/* ---- the reader: one interface, two formats ----------------------------- */
-
-struct reader;
-
-struct backend {
-	const char *name;
-	void (*decode)(const struct reader *r, const unsigned char *raw,
-		       size_t n, uint64_t *out);
-};
-
-struct reader {
-	const struct backend *be;
-	int fd;
-	bool empty;		/* no address space: kernel thread or exited */
-	bool tag_own;		/* kernel backend: mark ENTRY_OWN (pss only) */
-	struct pmap_header hdr;	/* the kernel backend describes its own format */
-	unsigned char *raw;
-};
+struct pm_opts opt;
 
 /* The module's format, whatever machine wrote it: the header says how. */
 static void module_decode(const struct reader *r, const unsigned char *raw,
@@ -576,13 +22,6 @@ static void module_decode(const struct reader *r, const unsigned char *raw,
 	for (i = 0; i < n; i++)
 		out[i] = pmap_entry(&r->hdr, raw + i * r->hdr.entry_size);
 }
-
-/*
- * A decoded entry, when the reader was asked to tag_own, may carry this
- * above its frame number: the kernel says the page is anonymous and mapped
- * exactly once, by this entry. No other entry of any process maps it.
- */
-#define ENTRY_OWN	(UINT64_C(1) << 62)
 
 /* The in-tree format: native 64-bit entries, bit 63 present, bits 0-54 PFN. */
 static void kernel_decode(const struct reader *r, const unsigned char *raw,
@@ -602,8 +41,8 @@ static void kernel_decode(const struct reader *r, const unsigned char *raw,
 	}
 }
 
-static const struct backend module_backend = { "module", module_decode };
-static const struct backend kernel_backend = { "kernel", kernel_decode };
+const struct backend module_backend = { "module", module_decode };
+const struct backend kernel_backend = { "kernel", kernel_decode };
 
 static unsigned int host_page_shift(void)
 {
@@ -639,7 +78,7 @@ static unsigned char *raw_buffer(void)
 	return raw;
 }
 
-static int reader_open_module(struct reader *r, const char *path)
+int reader_open_module(struct reader *r, const char *path)
 {
 	unsigned char b[8];
 	ssize_t n;
@@ -678,7 +117,7 @@ static int reader_open_kernel(struct reader *r, const char *path)
 	return 0;
 }
 
-static void reader_close(struct reader *r)
+void reader_close(struct reader *r)
 {
 	if (r->fd >= 0)
 		close(r->fd);
@@ -686,7 +125,7 @@ static void reader_close(struct reader *r)
 	r->fd = -1;
 }
 
-static int reader_open_pid(struct reader *r, pid_t pid)
+int reader_open_pid(struct reader *r, pid_t pid)
 {
 	char path[64];
 	int ret;
@@ -711,8 +150,8 @@ static int reader_open_pid(struct reader *r, pid_t pid)
  * Decodes the entries of virtual pages [vpn, vpn + n) into out (n <= BATCH).
  * Returns how many were read (fewer at the end of the map), or -errno.
  */
-static ssize_t reader_read(struct reader *r, uint64_t vpn, size_t n,
-			   uint64_t *out)
+ssize_t reader_read(struct reader *r, uint64_t vpn, size_t n,
+		    uint64_t *out)
 {
 	size_t es = r->hdr.entry_size, done = 0;
 	uint64_t off = pmap_entry_offset(&r->hdr, vpn);
@@ -734,24 +173,6 @@ static ssize_t reader_read(struct reader *r, uint64_t vpn, size_t n,
 	r->be->decode(r, r->raw, done / es, out);
 	return done / es;
 }
-
-/*
- * What a scan hands its caller: batch() gets the entries of virtual pages
- * [vpn, vpn + n) of mapping vi. A caller that sets run() gets the ranges
- * mapped by huge pages as runs instead: n present pages from vpn on,
- * mapping frames pfn, pfn + 1, ...
- * huge(), if set, is called before the scan hands on entries that huge
- * pages other than the process's own anonymous ones may map: a range
- * PAGEMAP_SCAN reports huge, or every entry where the scan reads them all.
- */
-struct scan_cb {
-	void (*batch)(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
-		      size_t n);
-	void (*run)(void *arg, size_t vi, uint64_t vpn, uint64_t pfn,
-		    size_t n);
-	void (*huge)(void *arg);
-	void *arg;
-};
 
 /*
  * Calls cb->batch for the entries of virtual pages [vpn, end) of mapping
@@ -1012,8 +433,8 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
  * present). A read cut short by the end of the address space means the
  * process exited or exec'd: -ESRCH.
  */
-static int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
-		     const struct scan_cb *cb)
+int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
+	      const struct scan_cb *cb)
 {
 	unsigned int shift = r->hdr.page_shift;
 	bool eof = false;
@@ -1040,56 +461,9 @@ static int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
 	return 0;
 }
 
-/*
- * Opens a process: maps, comm, page map. Returns 0 or -errno; a kernel
- * thread comes back with no mappings, or as 1 if @skip_empty.
- */
-static int proc_open(struct proc *p, pid_t pid, struct reader *r,
-		     bool skip_empty)
-{
-	int ret, gone;
-
-	memset(p, 0, sizeof(*p));
-	memset(r, 0, sizeof(*r));
-	r->fd = -1;
-	p->pid = pid;
-	if (skip_empty && proc_has_no_mm(pid))
-		return 1;
-	ret = proc_read_maps(p);
-	if (!ret && !p->nr_vmas && skip_empty)
-		return 1;
-	proc_comm(pid, p->comm, sizeof(p->comm));
-	if (!ret)
-		ret = reader_open_pid(r, pid);
-	/* Some kernels refuse to open the page map of a kernel thread. */
-	if (ret == -ESRCH && !p->nr_vmas && !proc_exited(pid)) {
-		r->empty = true;
-		return 0;
-	}
-	if (ret) {
-		proc_free(p);
-		return ret;
-	}
-	if (!p->nr_vmas) {
-		gone = proc_exited(pid);
-		if (gone) {
-			reader_close(r);
-			return gone > 0 ? -ESRCH : gone;
-		}
-	}
-	return 0;
-}
-
 /* ---- frames that are not memory of the process -------------------------- */
 
-static struct {
-	enum pm_source source;	/* which reader the probe used */
-	bool hidden;		/* frame numbers read as 0 */
-	bool have_zero, have_huge;
-	bool huge_later;	/* the huge zero page not looked for yet */
-	uint64_t zero, zero_nr;	/* the zero pages: frames [zero, + zero_nr) */
-	uint64_t huge, huge_nr;
-} zp;
+struct zero_pages zp;
 
 static bool thp_can_map_zero(void)
 {
@@ -1137,7 +511,7 @@ static bool probe_own_page(struct reader *r, const unsigned char *a)
 }
 
 /* Whether PAGEMAP_SCAN works on the page map r reads (Linux 6.7 and later). */
-static bool scan_supported(struct reader *r)
+bool scan_supported(struct reader *r)
 {
 	uintptr_t ps = 1UL << r->hdr.page_shift;
 	struct page_region reg;
@@ -1203,7 +577,7 @@ static void probe_huge_zero(struct reader *r)
  * by huge pages that may be the huge zero page, if probe_zero() left it
  * for later.
  */
-static void zero_scan_huge(void *arg)
+void zero_scan_huge(void *arg)
 {
 	struct reader r;
 
@@ -1276,7 +650,7 @@ out_unmap:
  * kernel does not use it: where PAGEMAP_SCAN tells which ranges huge pages
  * map, that waits until a scan meets one (often none does).
  */
-static int probe_zero(bool quiet)
+int probe_zero(bool quiet)
 {
 	struct reader r;
 	int ret;
@@ -1296,20 +670,8 @@ static int probe_zero(bool quiet)
 	return 0;
 }
 
-/* Whether an entry is a frame of the process's own memory, as smaps counts. */
-static inline bool counted(uint64_t e)
-{
-	if (e == PMAP_NOT_PRESENT)
-		return false;
-	if (zp.have_zero && e - zp.zero < zp.zero_nr)
-		return false;
-	if (zp.have_huge && e - zp.huge < zp.huge_nr)
-		return false;
-	return true;
-}
-
 /* share and pss need frame numbers: fail clearly when they are hidden. */
-static int need_frames(void)
+int need_frames(void)
 {
 	if (probe_zero(false))
 		return -1;
@@ -1319,80 +681,6 @@ static int need_frames(void)
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- runs of frames ----------------------------------------------------- */
-
-struct run {
-	uint64_t vpn, pfn, n;
-};
-
-struct runs {
-	struct run *r;
-	size_t nr, cap;
-	uint64_t present;
-};
-
-static void runs_add(struct runs *rs, uint64_t vpn, const uint64_t *e, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		struct run *last = rs->nr ? &rs->r[rs->nr - 1] : NULL;
-
-		if (e[i] == PMAP_NOT_PRESENT)
-			continue;
-		rs->present++;
-		if (last && last->vpn + last->n == vpn + i &&
-		    last->pfn + last->n == e[i]) {
-			last->n++;
-			continue;
-		}
-		grow(&rs->r, &rs->cap, rs->nr + 1, sizeof(*rs->r));
-		rs->r[rs->nr].vpn = vpn + i;
-		rs->r[rs->nr].pfn = e[i];
-		rs->r[rs->nr++].n = 1;
-	}
-}
-
-/* "    frames 0x1a2b3+16 0x2000+1 ...", wrapped, for the plain output. */
-static char *runs_text(const struct runs *rs, const char *indent)
-{
-	size_t len = 0, cap = 0, col = 0, i;
-	char *s = NULL, item[48];
-
-	if (!rs->nr)
-		return NULL;
-	for (i = 0; i < rs->nr; i++) {
-		int n = snprintf(item, sizeof(item), "0x%" PRIx64 "+%" PRIu64,
-				 rs->r[i].pfn, rs->r[i].n);
-
-		grow(&s, &cap, len + n + strlen(indent) + 16, 1);
-		if (!col || col + n > 96) {
-			if (col)
-				s[len++] = '\n';
-			len += sprintf(s + len, "%sframes", indent);
-			col = strlen(indent) + 6;
-		}
-		len += sprintf(s + len, " %s", item);
-		col += n + 1;
-	}
-	s[len++] = '\n';
-	s[len] = 0;
-	return s;
-}
-
-static void runs_json(FILE *f, const struct runs *rs, unsigned int shift)
-{
-	size_t i;
-
-	fputs("[", f);
-	for (i = 0; i < rs->nr; i++)
-		fprintf(f, "%s{\"addr\": \"0x%" PRIx64 "\", \"pfn\": %" PRIu64
-			", \"pages\": %" PRIu64 "}",
-			i ? ", " : "", rs->r[i].vpn << shift, rs->r[i].pfn,
-			rs->r[i].n);
-	fputs("]", f);
 }
 
 /* ---- maps --------------------------------------------------------------- */
@@ -1409,23 +697,7 @@ static void maps_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 	runs_add(&c->runs[vi], vpn, e, n);
 }
 
-static int addr_width(const struct proc *p)
-{
-	int w = 8;
-	uint64_t end = p->nr_vmas ? p->vmas[p->nr_vmas - 1].end : 0;
-
-	while (w < 16 && end >> (4 * w))
-		w++;
-	return w;
-}
-
-static int proc_error(pid_t pid, int err)
-{
-	pm_err("pid %d: %s", pid, why(-err));
-	return EXIT_FAIL;
-}
-
-static int cmd_maps(int argc, char **argv)
+int cmd_maps(int argc, char **argv)
 {
 	struct maps_ctx c = { 0 };
 	const struct scan_cb cb = { .batch = maps_batch, .arg = &c };
@@ -1630,7 +902,7 @@ static void vma_label(char *out, size_t len, const struct vma *v, int w)
 		 v->end, v->perms, *v->name ? " " : "", v->name);
 }
 
-static int cmd_share(int argc, char **argv)
+int cmd_share(int argc, char **argv)
 {
 	struct fvs s1 = { 0 }, s2 = { 0 };
 	struct proc p1 = { 0 }, p2 = { 0 };
@@ -2074,41 +1346,6 @@ static void pss_sum(const struct counts *c, const struct pss_proc *q,
 	}
 }
 
-static int pid_cmp(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Every process in /proc, in pid order. */
-static pid_t *all_pids(size_t *nr)
-{
-	size_t cap = 0, n = 0;
-	pid_t *pids = NULL;
-	struct dirent *d;
-	DIR *dir;
-
-	dir = opendir("/proc");
-	if (!dir) {
-		pm_err("/proc: %s", strerror(errno));
-		exit(EXIT_FAIL);
-	}
-	while ((d = readdir(dir))) {
-		char *end;
-		long v = strtol(d->d_name, &end, 10);
-
-		if (!isdigit((unsigned char)d->d_name[0]) || *end || v <= 0)
-			continue;
-		grow(&pids, &cap, n + 1, sizeof(*pids));
-		pids[n++] = v;
-	}
-	closedir(dir);
-	qsort(pids, n, sizeof(*pids), pid_cmp);
-	*nr = n;
-	return pids;
-}
-
 static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 			 uint64_t *buf, bool report)
 {
@@ -2152,7 +1389,7 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 	pp->ok = true;
 }
 
-static int cmd_pss(int argc, char **argv)
+int cmd_pss(int argc, char **argv)
 {
 	struct counts counts = { 0 };
 	struct pss_proc *pp;
@@ -2281,7 +1518,7 @@ struct dump_range {
 	struct runs runs;
 };
 
-static int cmd_dump(int argc, char **argv)
+int cmd_dump(int argc, char **argv)
 {
 	struct dump_range *rg = NULL;
 	size_t nrg = 0, cap = 0, i;
@@ -2466,7 +1703,7 @@ static void capture_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
  * (header and entries at their offsets) in a sparse file, holes where no
  * page is present.
  */
-static int cmd_capture(int argc, char **argv)
+int cmd_capture(int argc, char **argv)
 {
 	struct capture_ctx c = { 0 };
 	const struct scan_cb cb = { .batch = capture_batch, .arg = &c };
