@@ -184,9 +184,9 @@ struct pss_ctx {
 static inline void pss_note(struct pss_ctx *c, uint32_t off, uint32_t n)
 {
 	struct pss_proc *pp = c->pp;
-	struct leaf_run *last = &pp->runs[pp->nr_runs - 1];
+	struct leaf_run *last = pp->nr_runs ? &pp->runs[pp->nr_runs - 1] : NULL;
 
-	if (pp->nr_runs && last->leaf == c->leaf->id &&
+	if (last && last->leaf == c->leaf->id &&
 	    last->off + last->n == off) {
 		last->n += n;
 		return;
