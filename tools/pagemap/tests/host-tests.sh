@@ -197,6 +197,31 @@ run --source kernel maps "$parent"
 check "maps plain output has aligned columns and frame runs" \
 	eval 'head -2 "$T/out" | grep -q "^ADDRESS  *PERM  *SIZE  *PRESENT  *RSS  *NAME" && grep -q "frames 0x[0-9a-f]*+[0-9]" "$T/out"'
 
+# --- names in JSON: UTF-8 kept as it is, other bytes as U+FFFD ---
+cp /bin/sleep "$(printf '%s/sl\303\251ep\377' "$T")"
+"$(printf '%s/sl\303\251ep\377' "$T")" 30 &
+upid=$!
+sleep 0.2
+utf8_names() {
+	run --source kernel "$1" --json "$upid"
+	[ "$rc" = 0 ] || return 1
+	"$PY" - "$T/out" "$1" <<'EOF'
+import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+if sys.argv[2] == "pss":
+    names = [d[0]["comm"]]
+else:
+    names = [d["comm"]] + [v["name"].rsplit("/", 1)[-1] for v in d["mappings"]
+                           if v["name"].rsplit("/", 1)[-1].startswith("sl")]
+print("# %s names: %s" % (sys.argv[2], " ".join(ascii(n) for n in names)))
+sys.exit((sys.argv[2] == "maps" and len(names) < 2) or
+         any(n != "sl\u00e9ep\ufffd" for n in names))
+EOF
+}
+check "pss --json keeps a UTF-8 comm intact, an invalid byte as U+FFFD" utf8_names pss
+check "maps --json keeps UTF-8 comm and file names intact" utf8_names maps
+kill "$upid" 2>/dev/null || true
+
 # --- errors ---
 check "a pid that is not a number: exit 1, named" fails_with 1 "'abc' is not a pid" maps abc
 check "pid 0: exit 1" fails_with 1 "'0' is not a pid" --source kernel pss 0
