@@ -205,6 +205,7 @@ void runs_json(FILE *f, const struct runs *rs, unsigned int shift);
 /* proc.c */
 int parse_pid(const char *s, pid_t *pid);
 const char *why(int err);
+pid_t proc_tgid(pid_t pid);
 int proc_exited(pid_t pid);
 void proc_free(struct proc *p);
 int proc_open(struct proc *p, pid_t pid, struct reader *r,

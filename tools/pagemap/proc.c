@@ -47,6 +47,22 @@ const char *why(int err)
 	}
 }
 
+/* The process (thread group) of a thread id; the id itself if unknown. */
+pid_t proc_tgid(pid_t pid)
+{
+	char path[64], *buf, *p;
+	long v = pid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (slurp(path, &buf, NULL))
+		return pid;
+	p = strstr(buf, "\nTgid:");
+	if (p)
+		v = strtol(p + 6, NULL, 10);
+	free(buf);
+	return v > 0 ? v : pid;
+}
+
 /* 1 if the process is a zombie (or dead), 0 if alive, -errno if unknown. */
 int proc_exited(pid_t pid)
 {

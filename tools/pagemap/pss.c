@@ -389,6 +389,9 @@ int cmd_pss(int argc, char **argv)
 				free(want);
 				return EXIT_FAIL;
 			}
+		/* A thread stands for its process: the same mm, scanned once. */
+		for (i = 0; i < (size_t)argc; i++)
+			want[i] = proc_tgid(want[i]);
 	}
 	if (need_frames()) {
 		free(want);

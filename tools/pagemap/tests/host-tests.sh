@@ -152,6 +152,34 @@ run --source kernel pss "$parent" "$child"
 check "pss plain output: a header and a row per pid" \
 	eval '[ "$(grep -c -e "^ *$parent " -e "^ *$child " "$T/out")" = 2 ] && grep -q "PSS" "$T/out"'
 
+# A thread id stands for its process, scanned once: the same Pss as the pid.
+/usr/bin/python3 -c 'import threading, time
+threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+time.sleep(30)' &
+tpid=$!
+sleep 0.3
+tid=
+for d in /proc/"$tpid"/task/*; do
+	[ "${d##*/}" = "$tpid" ] || tid=${d##*/}
+done
+pss_of_tid() {
+	[ -n "$tid" ] || return 1
+	run --source kernel pss --json "$tpid"
+	cp "$T/out" "$T/pid.json"
+	run --source kernel pss --json "$tid"
+	[ "$rc" = 0 ] || return 1
+	"$PY" - "$T/pid.json" "$T/out" "$tpid" <<'EOF'
+import json, sys
+p, t = (json.load(open(f))[0] for f in sys.argv[1:3])
+print("# pid %d: pss %d; its thread: pid %d, pss %d" % (p["pid"], p["pss_kb"], t["pid"], t["pss_kb"]))
+# the rest of the host moves between the two runs: Pss within 1%
+sys.exit(not (t["pid"] == int(sys.argv[3]) and t["rss_kb"] == p["rss_kb"] and
+              abs(t["pss_kb"] - p["pss_kb"]) * 100 <= p["pss_kb"]))
+EOF
+}
+check "pss TID reports the thread's process once: the same Rss and Pss (within 1%) as pss PID" pss_of_tid
+kill "$tpid" 2>/dev/null || true
+
 # Processes come and go during a scan of all: reported and skipped, never fatal.
 churn() {
 	i=0
