@@ -211,6 +211,7 @@ void proc_free(struct proc *p);
 int proc_open(struct proc *p, pid_t pid, struct reader *r,
 	      bool skip_empty);
 int addr_width(const struct proc *p);
+const char *proc_why(pid_t pid, int err);
 int proc_error(pid_t pid, int err);
 pid_t *all_pids(size_t *nr);
 

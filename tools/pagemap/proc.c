@@ -39,7 +39,7 @@ const char *why(int err)
 		return "no page map: the pagemap module is not mounted at " PMAP_MOUNT;
 	case EACCES:
 	case EPERM:
-		return "permission denied (needs root or CAP_SYS_PTRACE)";
+		return "permission denied";
 	case EPROTO:
 		return "the page map has a header this tool does not understand";
 	default:
@@ -316,9 +316,94 @@ int addr_width(const struct proc *p)
 	return w;
 }
 
+/* The value of a "Key:" line of a /proc status file, or NULL. */
+static const char *status_field(const char *buf, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p;
+
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n) && p[n] == ':')
+			return p + n + 1;
+	return NULL;
+}
+
+/* Real, effective, saved uid (or gid) and permitted capabilities of a process. */
+static int proc_creds(pid_t pid, unsigned long uid[3], unsigned long gid[3],
+		      uint64_t *cap_prm, uint64_t *cap_eff)
+{
+	const char *u, *g, *cp, *ce;
+	char path[64], *buf;
+	int ret = -EINVAL;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (slurp(path, &buf, NULL))
+		return -ENOENT;
+	u = status_field(buf, "Uid");
+	g = status_field(buf, "Gid");
+	cp = status_field(buf, "CapPrm");
+	ce = status_field(buf, "CapEff");
+	if (u && g && cp && ce &&
+	    sscanf(u, "%lu %lu %lu", &uid[0], &uid[1], &uid[2]) == 3 &&
+	    sscanf(g, "%lu %lu %lu", &gid[0], &gid[1], &gid[2]) == 3 &&
+	    sscanf(cp, "%" SCNx64, cap_prm) == 1 &&
+	    sscanf(ce, "%" SCNx64, cap_eff) == 1)
+		ret = 0;
+	free(buf);
+	return ret;
+}
+
+#define CAP_SYS_PTRACE_BIT	19
+
+/*
+ * Why this user may not read the page map of pid, by the rule the kernel
+ * applies (ptrace_may_access() in read mode): the same uids and gids, a
+ * dumpable process, and no capability it holds that we lack; CAP_SYS_PTRACE
+ * overrides all three.
+ */
+static const char *denied_why(pid_t pid)
+{
+	static char msg[160];
+	unsigned long uid[3], gid[3], me[3], mg[3];
+	uint64_t prm, eff, my_prm, my_eff;
+	char path[64];
+	struct stat st;
+	int i;
+
+	if (proc_creds(pid, uid, gid, &prm, &eff) ||
+	    proc_creds(getpid(), me, mg, &my_prm, &my_eff) ||
+	    my_eff & (UINT64_C(1) << CAP_SYS_PTRACE_BIT))
+		return "permission denied";
+	for (i = 0; i < 3; i++)
+		if (uid[i] != me[1] || gid[i] != mg[1]) {
+			snprintf(msg, sizeof(msg),
+				 "permission denied: it runs as uid %lu, this user is uid %lu (another user's process needs root or CAP_SYS_PTRACE)",
+				 uid[1], me[1]);
+			return msg;
+		}
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	if (!stat(path, &st) && st.st_uid != uid[1])
+		return "permission denied: it is not dumpable (it changed its credentials or cleared PR_SET_DUMPABLE): needs CAP_SYS_PTRACE";
+	if (prm & ~my_eff) {
+		snprintf(msg, sizeof(msg),
+			 "permission denied: it holds capabilities this user lacks (CapPrm %016" PRIx64 ", ours %016" PRIx64 "): needs CAP_SYS_PTRACE",
+			 prm, my_eff);
+		return msg;
+	}
+	return "permission denied (by a security module, or across user namespaces)";
+}
+
+/* why(), naming the cause of a permission error on pid's page map. */
+const char *proc_why(pid_t pid, int err)
+{
+	if (err == EACCES || err == EPERM)
+		return denied_why(pid);
+	return why(err);
+}
+
 int proc_error(pid_t pid, int err)
 {
-	pm_err("pid %d: %s", pid, why(-err));
+	pm_err("pid %d: %s", pid, proc_why(pid, -err));
 	return EXIT_FAIL;
 }
 

@@ -366,7 +366,8 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 		if (report)
 			pm_err("pid %d: %s, skipped", pp->pid,
 			       ret == -ENOENT || ret == -ESRCH ?
-			       "exited during the scan" : why(-ret));
+			       "exited during the scan" :
+			       proc_why(pp->pid, -ret));
 		return;
 	}
 	pp->ok = true;
@@ -461,7 +462,8 @@ int cmd_pss(int argc, char **argv)
 					break;
 			q = &pp[j];
 			if (!q->ok) {
-				pm_err("pid %d: %s", q->pid, why(-q->err));
+				pm_err("pid %d: %s", q->pid,
+				       proc_why(q->pid, -q->err));
 				failed = true;
 				continue;
 			}

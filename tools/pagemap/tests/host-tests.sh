@@ -283,8 +283,39 @@ if command -v setpriv >/dev/null; then
 	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 	rc=0
 	asuser "$PAGEMAP" --source kernel maps "$parent" >"$T/out" 2>"$T/err" || rc=$?
-	check "another user's process: exit 1, 'pid N: permission denied'" \
-		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied" "$T/err"'
+	check "another user's process: exit 1, 'pid N: permission denied', its uid named" \
+		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied: it runs as uid 0" "$T/err"'
+	# Processes of nobody's own that nobody still may not read: one that
+	# kept capabilities across setuid, one that is not dumpable.
+	for kind in "caps dumpable" "nocaps nodump"; do
+		# shellcheck disable=SC2086
+		/usr/bin/python3 - $kind <<'EOF' &
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None)
+if sys.argv[1] == "caps":
+    libc.prctl(8, 1, 0, 0, 0)          # PR_SET_KEEPCAPS
+os.setgroups([])
+os.setresgid(65534, 65534, 65534)
+os.setresuid(65534, 65534, 65534)
+if sys.argv[2] == "dumpable":
+    libc.prctl(4, 1, 0, 0, 0)          # PR_SET_DUMPABLE
+time.sleep(20)
+EOF
+		eval "${kind%% *}=\$!"
+	done
+	sleep 0.5
+	# shellcheck disable=SC2154 # set by the eval above
+	{
+		rc=0
+		asuser "$PAGEMAP" --source kernel maps "$caps" >"$T/out" 2>"$T/err" || rc=$?
+		check "nobody's process holding capabilities nobody lacks: exit 1, says so" \
+			eval '[ "$rc" = 1 ] && grep -q "pid $caps: permission denied: it holds capabilities" "$T/err"'
+		rc=0
+		asuser "$PAGEMAP" --source kernel maps "$nocaps" >"$T/out" 2>"$T/err" || rc=$?
+		check "nobody's process that is not dumpable: exit 1, says so" \
+			eval '[ "$rc" = 1 ] && grep -q "pid $nocaps: permission denied: it is not dumpable" "$T/err"'
+		kill "$caps" "$nocaps" 2>/dev/null || true
+	}
 	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5 &
 	upid=$!
 	sleep 0.2
