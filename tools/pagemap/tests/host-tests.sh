@@ -281,8 +281,12 @@ fi
 
 if command -v setpriv >/dev/null; then
 	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-	rc=0
-	asuser "$PAGEMAP" --source kernel maps "$parent" >"$T/out" 2>"$T/err" || rc=$?
+	# urun ARGS...: run, as nobody
+	urun() {
+		rc=0
+		asuser "$PAGEMAP" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	}
+	urun --source kernel maps "$parent"
 	check "another user's process: exit 1, 'pid N: permission denied', its uid named" \
 		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied: it runs as uid 0" "$T/err"'
 	# Processes of nobody's own that nobody still may not read: one that
@@ -306,12 +310,10 @@ EOF
 	sleep 0.5
 	# shellcheck disable=SC2154 # set by the eval above
 	{
-		rc=0
-		asuser "$PAGEMAP" --source kernel maps "$caps" >"$T/out" 2>"$T/err" || rc=$?
+		urun --source kernel maps "$caps"
 		check "nobody's process holding capabilities nobody lacks: exit 1, says so" \
 			eval '[ "$rc" = 1 ] && grep -q "pid $caps: permission denied: it holds capabilities" "$T/err"'
-		rc=0
-		asuser "$PAGEMAP" --source kernel maps "$nocaps" >"$T/out" 2>"$T/err" || rc=$?
+		urun --source kernel maps "$nocaps"
 		check "nobody's process that is not dumpable: exit 1, says so" \
 			eval '[ "$rc" = 1 ] && grep -q "pid $nocaps: permission denied: it is not dumpable" "$T/err"'
 		kill "$caps" "$nocaps" 2>/dev/null || true
@@ -319,16 +321,13 @@ EOF
 	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5 &
 	upid=$!
 	sleep 0.2
-	rc=0
-	asuser "$PAGEMAP" --source kernel share "$upid" "$upid" >"$T/out" 2>"$T/err" || rc=$?
+	urun --source kernel share "$upid" "$upid"
 	check "without CAP_SYS_ADMIN share says frame numbers are hidden: exit 1" \
 		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
-	rc=0
-	asuser "$PAGEMAP" --source kernel pss >"$T/out" 2>"$T/err" || rc=$?
+	urun --source kernel pss
 	check "without CAP_SYS_ADMIN pss says frame numbers are hidden: exit 1" \
 		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
-	rc=0
-	asuser "$PAGEMAP" --source kernel maps "$upid" >"$T/out" 2>"$T/err" || rc=$?
+	urun --source kernel maps "$upid"
 	check "without CAP_SYS_ADMIN maps shows present pages, warns, no frames: exit 0" \
 		eval '[ "$rc" = 0 ] && grep -q "present pages" "$T/out" && ! grep -q frames "$T/out" && grep -q "hidden" "$T/err"'
 	kill "$upid" 2>/dev/null || true
