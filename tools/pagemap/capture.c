@@ -11,11 +11,37 @@ struct dump_range {
 	struct runs runs;
 };
 
+/*
+ * Why a capture has no header that dump can use: a file cut inside its
+ * header is said to be truncated, not to be something else.
+ */
+static const char *dump_bad_header(const char *file, int err, bool empty)
+{
+	unsigned char b[8] = { 0 };
+	struct pmap_header h;
+	ssize_t n = -1;
+	int fd;
+
+	if (empty)
+		return "empty file, no header";
+	if (err != -EPROTO)
+		return strerror(-err);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, b, sizeof(b));
+		close(fd);
+	}
+	if (n > 0 && n < (ssize_t)sizeof(b) && !pmap_parse_header(b, sizeof(b), &h) &&
+	    n < h.header_size)
+		return "truncated: the file ends inside its header";
+	return "not a page map: its header is not one this tool knows";
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	struct dump_range *rg = NULL;
 	size_t nrg = 0, cap = 0, i;
-	uint64_t *buf, present = 0, pos;
+	uint64_t *buf, present = 0, pos, cut;
 	struct reader r;
 	struct stat st;
 	unsigned int shift;
@@ -29,15 +55,20 @@ int cmd_dump(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.fd = -1;
 	ret = reader_open_module(&r, opt.file);
-	if (ret || r.empty || fstat(r.fd, &st)) {
-		pm_err("%s: %s", opt.file, r.empty ? "empty file, no header" :
-		       ret == -EPROTO ? "not a page map: its header is not one this tool knows" :
-		       strerror(ret ? -ret : errno));
+	if (!ret && !r.empty && fstat(r.fd, &st))
+		ret = -errno;
+	if (ret || r.empty) {
+		pm_err("%s: %s", opt.file, dump_bad_header(opt.file, ret, r.empty));
 		reader_close(&r);
 		return EXIT_FAIL;
 	}
 	ret = EXIT_FAIL;
 	shift = r.hdr.page_shift;
+	/* A partial last entry: the capture was cut short (a copy, a full disk). */
+	cut = ((uint64_t)st.st_size - r.hdr.header_size) % r.hdr.entry_size;
+	if (cut)
+		pm_err("%s: truncated: its last entry has %" PRIu64 " of its %u bytes, and is left out",
+		       opt.file, cut, r.hdr.entry_size);
 	buf = xcalloc(BATCH, sizeof(*buf));
 	pos = r.hdr.header_size;
 	while (pos < (uint64_t)st.st_size) {
@@ -95,8 +126,9 @@ int cmd_dump(int argc, char **argv)
 		json_str(stdout, opt.file);
 		printf(", \"little_endian\": %s, \"page_shift\": %u, \"page_size\": %llu",
 		       r.hdr.little_endian ? "true" : "false", shift, 1ULL << shift);
-		printf(", \"entry_size\": %u, \"present_pages\": %" PRIu64
-		       ", \"ranges\": [", r.hdr.entry_size, present);
+		printf(", \"entry_size\": %u, \"truncated\": %s, \"present_pages\": %"
+		       PRIu64 ", \"ranges\": [", r.hdr.entry_size,
+		       cut ? "true" : "false", present);
 		for (i = 0; i < nrg; i++) {
 			printf("%s\n{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
 			       "\", \"pages\": %" PRIu64 ", \"runs\": ",
@@ -129,7 +161,7 @@ int cmd_dump(int argc, char **argv)
 		if (nrg)
 			table_print(&t);
 	}
-	ret = EXIT_OK;
+	ret = cut ? EXIT_FAIL : EXIT_OK;
 out:
 	for (i = 0; i < nrg; i++)
 		free(rg[i].runs.r);

@@ -406,6 +406,15 @@ done
 run dump --file "$T/cap-i386"
 check "dump plain output: header line and ranges" \
 	eval 'grep -q "little-endian, 4096-byte pages (shift 12), 4-byte entries, 5 present pages" "$T/out" && grep -q "frames 0x99+1 0x0+1" "$T/out"'
+# A capture cut short: decoded up to its last whole entry, and said so.
+cp "$T/cap-x86_64" "$T/cut"
+truncate -s -3 "$T/cut"
+run dump --json --file "$T/cut"
+check "dump of a capture cut inside an entry: exit 1, says truncated, decodes the rest" \
+	eval '[ "$rc" = 1 ] && grep -q "truncated" "$T/err" && "$PY" -c "import json,sys; d = json.load(open(sys.argv[1])); sys.exit(not (d[\"truncated\"] and d[\"present_pages\"] == 5))" "$T/out"'
+head -c 5 "$T/cap-x86_64" >"$T/cut"
+check "dump of a capture cut inside its header: exit 1, says truncated" \
+	fails_with 1 "truncated" dump --file "$T/cut"
 printf 'not a pagemap' >"$T/bad"
 check "dump of a file that is not a page map: exit 1" fails_with 1 "not a page map" dump --file "$T/bad"
 check "dump of a missing file: exit 1" fails_with 1 "No such file" dump --file "$T/missing"
