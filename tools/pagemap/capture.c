@@ -67,7 +67,8 @@ int cmd_dump(int argc, char **argv)
 	/* A partial last entry: the capture was cut short (a copy, a full disk). */
 	cut = ((uint64_t)st.st_size - r.hdr.header_size) % r.hdr.entry_size;
 	if (cut)
-		pm_err("%s: truncated: its last entry has %" PRIu64 " of its %u bytes, and is left out",
+		pm_err("%s: truncated: its last entry has %" PRIu64
+		       " of its %u bytes, and is left out",
 		       opt.file, cut, r.hdr.entry_size);
 	buf = xcalloc(BATCH, sizeof(*buf));
 	pos = r.hdr.header_size;
@@ -244,6 +245,8 @@ int cmd_capture(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (parse_pid(argv[0], &pid))
+		return EXIT_FAIL;
+	if (need_frames("a capture would hold 0 for every present page"))
 		return EXIT_FAIL;
 	ret = proc_open(&p, pid, &r, false);
 	if (ret)

@@ -41,6 +41,14 @@ static const struct option long_opts[] = {
 	{ "no-frames", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "sort", required_argument, NULL, 'S' },
+	{ "reverse", no_argument, NULL, 'r' },
+	{ "total", no_argument, NULL, 't' },
+	{ "bytes", no_argument, NULL, 'b' },
+	{ "name", required_argument, NULL, 'N' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "csv", no_argument, NULL, 'c' },
+	{ "by", required_argument, NULL, 'B' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -62,6 +70,16 @@ static void print_usage(FILE *f)
 		"                         or auto (default: module when mounted)\n"
 		"  -f, --file FILE        the captured map that dump reads\n"
 		"  -n, --no-frames        maps, dump: leave out the frame runs\n"
+		"\npss:\n"
+		"      --sort KEY         pid, name, rss, pss, uss or swap (sizes largest first)\n"
+		"      --reverse          the other way round\n"
+		"      --total            a TOTAL line (JSON: {\"processes\": [...], \"total\": {...}})\n"
+		"  -k, -m, --bytes        sizes as plain numbers of KiB, MiB or bytes\n"
+		"      --name REGEX       only processes whose comm matches (extended regex)\n"
+		"      --user USER        only processes whose effective user is USER\n"
+		"      --csv              comma-separated values, sizes in KiB\n"
+		"      --by GROUP         per user, name, cgroup or tree (the subtree below init)\n"
+		"\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          the version\n"
 		"\nExit status: 0 success, 1 failure (bad pid, no such process,\n"
@@ -92,6 +110,32 @@ static int parse_opts(int argc, char **argv, const char *stop)
 			break;
 		case 'f':
 			opt.file = optarg;
+			break;
+		case 'S':
+			opt.sort = optarg;
+			break;
+		case 'r':
+			opt.reverse = true;
+			break;
+		case 't':
+			opt.total = true;
+			break;
+		case 'k':
+		case 'm':
+		case 'b':
+			opt.unit = c;
+			break;
+		case 'N':
+			opt.name = optarg;
+			break;
+		case 'u':
+			opt.user = optarg;
+			break;
+		case 'c':
+			opt.csv = true;
+			break;
+		case 'B':
+			opt.by = optarg;
 			break;
 		case 's':
 			if (!strcmp(optarg, "module")) {
@@ -132,7 +176,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
-	ret = parse_opts(argc, argv, "+js:f:nhV");
+	ret = parse_opts(argc, argv, "+js:f:nhVkm");
 	if (ret >= 0)
 		return ret;
 	if (optind >= argc) {
@@ -149,7 +193,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	/* The command's own options and operands, in any order. */
-	ret = parse_opts(argc, argv, "js:f:nhV");
+	ret = parse_opts(argc, argv, "js:f:nhVkm");
 	if (ret >= 0)
 		return ret;
 	return sc->fn(argc - optind, argv + optind);

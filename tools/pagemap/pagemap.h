@@ -69,6 +69,10 @@ struct pm_opts {
 	bool no_frames;
 	enum pm_source source;
 	const char *file;
+	/* pss */
+	const char *sort, *name, *user, *by;
+	bool reverse, total, csv;
+	int unit;		/* 'k', 'm', 'b' (bytes), or 0: for people */
 };
 
 extern struct pm_opts opt;
@@ -206,6 +210,12 @@ void runs_json(FILE *f, const struct runs *rs, unsigned int shift);
 int parse_pid(const char *s, pid_t *pid);
 const char *why(int err);
 pid_t proc_tgid(pid_t pid);
+void proc_comm(pid_t pid, char *comm, size_t len);
+int proc_euid(pid_t pid, uid_t *uid);
+pid_t proc_ppid(pid_t pid);
+char *proc_cgroup(pid_t pid);
+int user_uid(const char *name, uid_t *uid);
+void user_name(uid_t uid, char *out, size_t len);
 int proc_exited(pid_t pid);
 void proc_free(struct proc *p);
 int proc_open(struct proc *p, pid_t pid, struct reader *r,
@@ -228,7 +238,7 @@ bool scan_supported(struct reader *r);
 /* zero.c */
 void zero_scan_huge(void *arg);
 int probe_zero(bool quiet);
-int need_frames(void);
+int need_frames(const char *why_needed);
 
 /* maps.c */
 int cmd_maps(int argc, char **argv);

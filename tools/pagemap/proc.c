@@ -93,7 +93,7 @@ static bool proc_has_no_mm(pid_t pid)
 	return readlink(path, target, sizeof(target)) < 0 && errno == ENOENT;
 }
 
-static void proc_comm(pid_t pid, char *comm, size_t len)
+void proc_comm(pid_t pid, char *comm, size_t len)
 {
 	char path[64];
 	ssize_t n = -1;
@@ -353,6 +353,126 @@ static int proc_creds(pid_t pid, unsigned long uid[3], unsigned long gid[3],
 	return ret;
 }
 
+/* The effective uid of a process, from its status. Returns 0 or -errno. */
+int proc_euid(pid_t pid, uid_t *uid)
+{
+	char path[64], *buf;
+	const char *u;
+	unsigned long r, e;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	ret = slurp(path, &buf, NULL);
+	if (ret)
+		return ret;
+	u = status_field(buf, "Uid");
+	ret = u && sscanf(u, "%lu %lu", &r, &e) == 2 ? 0 : -EINVAL;
+	if (!ret)
+		*uid = e;
+	free(buf);
+	return ret;
+}
+
+/* The parent of a process, or 0 if unknown. */
+pid_t proc_ppid(pid_t pid)
+{
+	char path[64], *buf, *p;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (slurp(path, &buf, NULL))
+		return 0;
+	/* "pid (comm) state ppid ...": comm may hold anything, even ") ". */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		ppid = 0;
+	free(buf);
+	return ppid;
+}
+
+/*
+ * The cgroup of a process: the path of its cgroup v2 line ("0::/path"),
+ * else of its first line (v1). A new string; "?" if unknown.
+ */
+char *proc_cgroup(pid_t pid)
+{
+	char path[64], *buf, *line, *save, *first = NULL, *v2 = NULL, *res;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (slurp(path, &buf, NULL))
+		return xstrdup("?");
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c = strchr(line, ':');
+
+		c = c ? strchr(c + 1, ':') : NULL;
+		if (!c)
+			continue;
+		if (!first)
+			first = c + 1;
+		if (!strncmp(line, "0::", 3))
+			v2 = c + 1;
+	}
+	res = xstrdup(v2 ? v2 : first ? first : "?");
+	free(buf);
+	return res;
+}
+
+/*
+ * A user of /etc/passwd by name (or a number), or by uid: read by hand,
+ * since getpwnam() in a static binary needs glibc's shared NSS modules.
+ * Returns 0 if found.
+ */
+static int passwd_find(const char *name, uid_t *uid, char *out, size_t len)
+{
+	char *buf, *line, *save;
+	int ret = -ENOENT;
+
+	if (slurp("/etc/passwd", &buf, NULL))
+		return ret;
+	for (line = strtok_r(buf, "\n", &save); line && ret;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		unsigned long u;
+
+		if (!c2 || sscanf(c2 + 1, "%lu", &u) != 1)
+			continue;
+		*c1 = 0;
+		if (name && !strcmp(line, name)) {
+			*uid = u;
+			ret = 0;
+		} else if (!name && u == *uid) {
+			snprintf(out, len, "%s", line);
+			ret = 0;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+/* The uid of a user name or number. Returns 0, or -ENOENT. */
+int user_uid(const char *name, uid_t *uid)
+{
+	char *end;
+	unsigned long v;
+
+	if (!passwd_find(name, uid, NULL, 0))
+		return 0;
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (!*name || *end || errno || v > UINT32_MAX)
+		return -ENOENT;
+	*uid = v;
+	return 0;
+}
+
+/* The name of a uid, or its number. */
+void user_name(uid_t uid, char *out, size_t len)
+{
+	if (passwd_find(NULL, &uid, out, len))
+		snprintf(out, len, "%u", (unsigned int)uid);
+}
+
 #define CAP_SYS_PTRACE_BIT	19
 
 /*
@@ -383,10 +503,11 @@ static const char *denied_why(pid_t pid)
 		}
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
 	if (!stat(path, &st) && st.st_uid != uid[1])
-		return "permission denied: it is not dumpable (it changed its credentials or cleared PR_SET_DUMPABLE): needs CAP_SYS_PTRACE";
+		return "permission denied: it is not dumpable: needs CAP_SYS_PTRACE";
 	if (prm & ~my_eff) {
 		snprintf(msg, sizeof(msg),
-			 "permission denied: it holds capabilities this user lacks (CapPrm %016" PRIx64 ", ours %016" PRIx64 "): needs CAP_SYS_PTRACE",
+			 "permission denied: it holds capabilities this user lacks (CapPrm %016"
+			 PRIx64 ", ours %016" PRIx64 "): needs CAP_SYS_PTRACE",
 			 prm, my_eff);
 		return msg;
 	}

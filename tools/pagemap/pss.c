@@ -2,7 +2,7 @@
 /*
  * pagemap pss [PID...]: Rss, Pss and Uss from frame counts.
  */
-#include "pagemap.h"
+#include "pss.h"
 
 /* ---- pss ---------------------------------------------------------------- */
 
@@ -160,8 +160,7 @@ struct leaf_run {
 };
 
 struct pss_proc {
-	pid_t pid;
-	char comm[64];
+	struct pss_row row;
 	bool ok, wanted, kthread;
 	int err;
 	struct leaf_run *runs;	/* the frames it maps */
@@ -169,7 +168,6 @@ struct pss_proc {
 	uint64_t nr;		/* pages */
 	uint64_t own;		/* of them, pages mapped only here (ENTRY_OWN) */
 	unsigned int shift;
-	uint64_t rss_kb, pss_kb, uss_kb;
 };
 
 struct pss_ctx {
@@ -342,13 +340,14 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 	int ret;
 
 	/* No mappings, no memory: nothing to count, nor to say unless asked. */
-	ret = proc_open(&p, pp->pid, &r, !pp->wanted);
+	ret = proc_open(&p, pp->row.pid, &r, !pp->wanted);
 	if (ret > 0) {
 		pp->kthread = true;
 		return;
 	}
 	if (!ret) {
-		snprintf(pp->comm, sizeof(pp->comm), "%s", p.comm);
+		snprintf(pp->row.comm, sizeof(pp->row.comm), "%s", p.comm);
+		pp->row.source = r.be ? r.be->name : "kernel";
 		pp->shift = r.hdr.page_shift;
 		pp->kthread = r.empty || !p.nr_vmas;
 		c.p = &p;
@@ -364,25 +363,146 @@ static void pss_scan_one(struct pss_proc *pp, struct counts *counts,
 		pp->nr_runs = 0;
 		pp->err = ret;
 		if (report)
-			pm_err("pid %d: %s, skipped", pp->pid,
+			pm_err("pid %d: %s, skipped", pp->row.pid,
 			       ret == -ENOENT || ret == -ESRCH ?
 			       "exited during the scan" :
-			       proc_why(pp->pid, -ret));
+			       proc_why(pp->row.pid, -ret));
 		return;
 	}
 	pp->ok = true;
 }
 
+/*
+ * Without frame numbers: the kernel's own sums, for the processes this
+ * user may read (others are left out without a word, unless asked for).
+ */
+static void pss_smaps_one(struct pss_proc *pp)
+{
+	int ret = pss_smaps(pp->row.pid, &pp->row);
+
+	pp->row.source = "smaps";
+	pp->kthread = ret > 0;
+	pp->ok = ret >= 0;
+	pp->err = ret < 0 ? ret : 0;
+}
+
+/* Rss, Pss and Uss of a scanned process from the frame counts. */
+static void pss_finish(const struct counts *counts, struct pss_proc *q)
+{
+	uint64_t ps = 1ULL << q->shift, pss = 0, uss = 0;
+
+	pss_sum(counts, q, &pss, &uss);
+	pss += q->own * (ps << PSS_SHIFT);
+	uss += q->own;
+	q->row.rss_kb = (q->nr * ps) >> 10;
+	q->row.pss_kb = pss >> (PSS_SHIFT + 10);
+	q->row.uss_kb = (uss * ps) >> 10;
+	q->row.swap_kb = pss_swap_kb(q->row.pid);
+}
+
+/* How many times a frame of a leaf is mapped, by every process scanned. */
+static inline uint32_t leaf_mapcount(const struct leaf *l, uint32_t i)
+{
+	return l->block[i >> BLOCK_SHIFT] + (l->frame ? l->frame[i] : 0);
+}
+
+/*
+ * The pages of a group's Uss: the frames its processes map and no process
+ * outside it does (each counted once, however many of them map it).
+ */
+static uint64_t group_uss(const struct counts *c, struct pss_proc *const *m,
+			  size_t n)
+{
+	uint32_t **g = xcalloc(c->used, sizeof(*g)), *touched = NULL, id, i;
+	size_t nt = 0, tcap = 0, k, j;
+	uint64_t uss = 0;
+
+	for (k = 0; k < n; k++) {
+		uss += m[k]->own;
+		for (j = 0; j < m[k]->nr_runs; j++) {
+			const struct leaf_run *run = &m[k]->runs[j];
+
+			id = run->leaf;
+			if (!g[id]) {
+				g[id] = xcalloc(LEAF_SIZE, sizeof(**g));
+				grow(&touched, &tcap, nt + 1, sizeof(*touched));
+				touched[nt++] = id;
+			}
+			for (i = run->off; i < (uint32_t)run->off + run->n; i++)
+				g[id][i]++;
+		}
+	}
+	for (k = 0; k < nt; k++) {
+		id = touched[k];
+		for (i = 0; i < LEAF_SIZE; i++)
+			if (g[id][i] && g[id][i] == leaf_mapcount(c->by_id[id], i))
+				uss++;
+		free(g[id]);
+	}
+	free(touched);
+	free(g);
+	return uss;
+}
+
+/*
+ * --by: one row per group of the processes, in groups[] (n rows at most).
+ * Frames give each group an exact Uss; smaps_rollup only the sum of its
+ * processes'.
+ */
+static size_t pss_group(const struct counts *c, struct pss_proc **procs,
+			size_t n, struct pss_row *groups, bool smaps)
+{
+	struct pss_proc **m = xcalloc(n, sizeof(*m));
+	size_t *gi = xcalloc(n, sizeof(*gi)), ng = 0, i, k, nm;
+	char *key;
+
+	for (i = 0; i < n; i++) {
+		struct pss_row *r = &procs[i]->row;
+
+		key = pss_group_key(r->pid, r->comm);
+		for (k = 0; k < ng && strcmp(groups[k].group, key); k++)
+			;
+		if (k == ng) {
+			memset(&groups[ng], 0, sizeof(*groups));
+			groups[ng].group = key;
+			groups[ng++].source = r->source;
+		} else {
+			free(key);
+		}
+		gi[i] = k;
+		groups[k].processes++;
+		groups[k].rss_kb += r->rss_kb;
+		groups[k].pss_kb += r->pss_kb;
+		groups[k].swap_kb += r->swap_kb;
+		if (smaps)
+			groups[k].uss_kb += r->uss_kb;
+	}
+	for (k = 0; !smaps && k < ng; k++) {
+		for (i = 0, nm = 0; i < n; i++)
+			if (gi[i] == k)
+				m[nm++] = procs[i];
+		groups[k].uss_kb = (group_uss(c, m, nm) << m[0]->shift) >> 10;
+	}
+	free(gi);
+	free(m);
+	return ng;
+}
+
 int cmd_pss(int argc, char **argv)
 {
 	struct counts counts = { 0 };
-	struct pss_proc *pp;
-	size_t npids, i, j, nout = 0;
-	bool all = !argc, progress, shown = false, failed = false;
+	struct pss_proc *pp, **procs;
+	struct pss_row **rows, *groups = NULL;
+	size_t npids, nprocs = 0, i, j;
+	bool all = !argc, progress, shown = false, failed = false, smaps;
 	double t0 = now(), last = 0, after = 1;
-	uint64_t *buf;
+	uint64_t *buf = NULL;
 	pid_t *pids, *want = NULL;
+	int ret;
 
+	ret = pss_opts_check();
+	if (ret >= 0)
+		return ret;
 	if (argc) {
 		want = xcalloc(argc, sizeof(*want));
 		for (i = 0; i < (size_t)argc; i++)
@@ -394,10 +514,14 @@ int cmd_pss(int argc, char **argv)
 		for (i = 0; i < (size_t)argc; i++)
 			want[i] = proc_tgid(want[i]);
 	}
-	if (need_frames()) {
+	if (probe_zero(false)) {
 		free(want);
 		return EXIT_FAIL;
 	}
+	smaps = zp.hidden;
+	if (smaps)
+		pm_err("frame numbers are hidden from this user: Rss, Pss and Uss from /proc/PID/smaps_rollup, for this user's own processes%s",
+		       opt.by ? "; a group's Uss is the sum of its processes'" : "");
 	pids = all_pids(&npids);
 	/* Asked-for pids that /proc does not list are still tried (threads). */
 	for (i = 0; i < (size_t)argc; i++) {
@@ -411,17 +535,21 @@ int cmd_pss(int argc, char **argv)
 	}
 	pp = xcalloc(npids, sizeof(*pp));
 	/* Filled by each read before use: not cleared (see raw_buffer()). */
-	buf = xrealloc(NULL, BATCH * sizeof(*buf));
+	if (!smaps)
+		buf = xrealloc(NULL, BATCH * sizeof(*buf));
 	/* After a second on a terminal (PAGEMAP_PROGRESS_AFTER: other seconds). */
 	progress = isatty(STDERR_FILENO);
 	if (getenv("PAGEMAP_PROGRESS_AFTER"))
 		after = atof(getenv("PAGEMAP_PROGRESS_AFTER"));
 	for (i = 0; i < npids; i++) {
-		pp[i].pid = pids[i];
+		pp[i].row.pid = pids[i];
 		for (j = 0; j < (size_t)argc; j++)
 			if (want[j] == pids[i])
 				pp[i].wanted = true;
-		pss_scan_one(&pp[i], &counts, buf, all);
+		if (smaps)
+			pss_smaps_one(&pp[i]);
+		else
+			pss_scan_one(&pp[i], &counts, buf, all);
 		if (progress && now() - t0 >= after && now() - last > 0.1) {
 			last = now();
 			fprintf(stderr, "\rpagemap: scanning processes: %zu/%zu",
@@ -431,62 +559,49 @@ int cmd_pss(int argc, char **argv)
 	}
 	if (shown)
 		fprintf(stderr, "\r%60s\r", "");
-
-	for (i = 0; i < npids; i++) {
-		struct pss_proc *q = &pp[i];
-		uint64_t ps, pss = 0, uss = 0;
-
-		if (!q->ok)
-			continue;
-		ps = 1ULL << q->shift;
-		pss_sum(&counts, q, &pss, &uss);
-		pss += q->own * (ps << PSS_SHIFT);
-		uss += q->own;
-		q->rss_kb = (q->nr * ps) >> 10;
-		q->pss_kb = pss >> (PSS_SHIFT + 10);
-		q->uss_kb = (uss * ps) >> 10;
-	}
+	for (i = 0; !smaps && i < npids; i++)
+		if (pp[i].ok)
+			pss_finish(&counts, &pp[i]);
 
 	/* Report: every readable process, or the asked ones in the asked order. */
-	if (opt.json)
-		putchar('[');
-	else
-		printf("%7s  %-16s %8s %8s %8s\n", "PID", "COMM", "RSS", "PSS", "USS");
+	procs = xcalloc(npids + argc, sizeof(*procs));
 	for (i = 0; i < (all ? npids : (size_t)argc); i++) {
 		struct pss_proc *q = &pp[i];
-		char h1[16], h2[16], h3[16];
 
 		if (!all) {
 			for (j = 0; j < npids; j++)
-				if (pp[j].pid == want[i])
+				if (pp[j].row.pid == want[i])
 					break;
 			q = &pp[j];
 			if (!q->ok) {
-				pm_err("pid %d: %s", q->pid,
-				       proc_why(q->pid, -q->err));
+				pm_err("pid %d: %s", q->row.pid,
+				       proc_why(q->row.pid, -q->err));
 				failed = true;
 				continue;
 			}
 		} else if (!q->ok || q->kthread) {
 			continue;
 		}
-		if (opt.json) {
-			printf("%s\n{\"pid\": %d, \"comm\": ", nout ? "," : "", q->pid);
-			json_str(stdout, q->comm);
-			printf(", \"rss_kb\": %" PRIu64 ", \"pss_kb\": %" PRIu64
-			       ", \"uss_kb\": %" PRIu64 "}",
-			       q->rss_kb, q->pss_kb, q->uss_kb);
-		} else {
-			printf("%7d  %-16s %8s %8s %8s\n", q->pid, q->comm,
-			       human_kb(q->rss_kb, h1, sizeof(h1)),
-			       human_kb(q->pss_kb, h2, sizeof(h2)),
-			       human_kb(q->uss_kb, h3, sizeof(h3)));
-		}
-		nout++;
+		if (pss_row_wanted(&q->row))
+			procs[nprocs++] = q;
 	}
-	if (opt.json)
-		printf("\n]\n");
+	rows = xcalloc(nprocs, sizeof(*rows));
+	if (opt.by) {
+		groups = xcalloc(nprocs, sizeof(*groups));
+		j = pss_group(&counts, procs, nprocs, groups, smaps);
+		for (i = 0; i < j; i++)
+			rows[i] = &groups[i];
+	} else {
+		for (j = 0; j < nprocs; j++)
+			rows[j] = &procs[j]->row;
+	}
+	pss_print(rows, j);
 
+	for (i = 0; groups && i < j; i++)
+		free(groups[i].group);
+	free(groups);
+	free(rows);
+	free(procs);
 	for (i = 0; i < npids; i++)
 		free(pp[i].runs);
 	free(counts.keys);

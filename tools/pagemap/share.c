@@ -117,7 +117,7 @@ int cmd_share(int argc, char **argv)
 	}
 	if (parse_pid(argv[0], &pid1) || parse_pid(argv[1], &pid2))
 		return EXIT_FAIL;
-	if (need_frames())
+	if (need_frames("share compares the frames of two processes"))
 		return EXIT_FAIL;
 	buf = xcalloc(BATCH, sizeof(*buf));
 	if (load_frames(pid1, &p1, &s1, buf, &shift) ||

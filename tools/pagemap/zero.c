@@ -196,14 +196,14 @@ int probe_zero(bool quiet)
 	return 0;
 }
 
-/* share and pss need frame numbers: fail clearly when they are hidden. */
-int need_frames(void)
+/* share and capture need frame numbers: fail clearly when they are hidden. */
+int need_frames(const char *why_needed)
 {
 	if (probe_zero(false))
 		return -1;
 	if (zp.hidden) {
-		pm_err("frame numbers are hidden from this user (the %s page map shows them only to CAP_SYS_ADMIN): run as root",
-		       source_names[zp.source]);
+		pm_err("frame numbers are hidden from this user (the %s page map shows them only to CAP_SYS_ADMIN): %s; run as root",
+		       source_names[zp.source], why_needed);
 		return -1;
 	}
 	return 0;

@@ -18,8 +18,13 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pagemap-test.XXXXXX")
 # shellcheck source=tap.sh
 . "$(dirname "$0")/tap.sh"
 
+# background processes of the tests, killed at the end
+bg=
 cleanup() {
 	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
+	for p in $bg; do
+		kill "$p" 2>/dev/null || true
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -206,6 +211,155 @@ else
 	skip "pss shows a progress line on a terminal" "no script(1)"
 fi
 
+# --- pss: sorting, totals, units, filters, CSV, groups ---
+# Three processes of distinct sizes (2, 8 and 16 MiB written), named pmhog,
+# a sleeper named pmsleeper as root and as nobody, and a second workload,
+# pmwork, as nobody.
+chmod 755 "$T"
+cp /usr/bin/python3 "$T/pmhog"
+cp /bin/sleep "$T/pmsleeper"
+cp "$WORKLOAD" "$T/pmwork"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pmwork" 64 >"$T/wl2" &
+bg="$bg $!"
+workload_wait "$T/wl2"
+hog() {
+	"$T/pmhog" -c 'import sys, time
+b = bytearray(int(sys.argv[1]) << 20)
+for i in range(0, len(b), 4096):
+    b[i] = 1
+time.sleep(60)' "$1" &
+}
+hog 2
+h1=$!
+hog 16
+h2=$!
+hog 8
+h3=$!
+"$T/pmsleeper" 60 &
+rsleeper=$!
+setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pmsleeper" 60 &
+# shellcheck disable=SC2034 # used in an eval below
+usleeper=$!
+bg="$bg $h1 $h2 $h3 $rsleeper $usleeper"
+sleep 1
+# order KEY [OPTIONS]: pss of the set above sorted by KEY in JSON, CSV and
+# text: the same order in the three, and the order KEY asks for.
+order() {
+	key=$1
+	shift
+	run --source kernel pss --json --sort "$key" "$@" "$h1" "$h2" "$h3" "$parent" "$child" "$rsleeper"
+	[ "$rc" = 0 ] || return 1
+	cp "$T/out" "$T/sort.json"
+	run --source kernel pss --csv --sort "$key" "$@" "$h1" "$h2" "$h3" "$parent" "$child" "$rsleeper"
+	cp "$T/out" "$T/sort.csv"
+	run --source kernel pss -k --sort "$key" "$@" "$h1" "$h2" "$h3" "$parent" "$child" "$rsleeper"
+	"$PY" - "$key" "$T/sort.json" "$T/sort.csv" "$T/out" "$@" <<'EOF'
+import csv, json, sys
+key, fj, fc, ft = sys.argv[1:5]
+rev = "--reverse" in sys.argv[5:]
+j = json.load(open(fj))
+c = list(csv.DictReader(open(fc)))
+t = [l.split() for l in open(ft).read().splitlines()[1:]]
+pids = [[r["pid"] for r in j], [int(r["pid"]) for r in c], [int(r[0]) for r in t]]
+f = {"pid": lambda r: r["pid"], "name": lambda r: (r["comm"], r["pid"])}.get(
+    key, lambda r: (-r[key + "_kb"], r["comm"], r["pid"]))
+want = [r["pid"] for r in sorted(j, key=f, reverse=rev)]
+print("# --sort %s%s: json %s csv %s text %s" % (key, " --reverse" if rev else "", *pids))
+sys.exit(not (pids[0] == pids[1] == pids[2] == want and len(want) == 6))
+EOF
+}
+for key in pid name rss pss uss swap; do
+	check "pss --sort $key: the order it asks for, the same in JSON, CSV and text" order "$key"
+done
+check "pss --sort rss --reverse: the other way round" order rss --reverse
+check "pss --sort uss --reverse: the other way round" order uss --reverse
+
+run --source kernel pss --json --total "$h1" "$h2" "$h3" "$parent"
+total_ok() {
+	"$PY" - "$T/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p, t = d["processes"], d["total"]
+sums = {k: sum(r[k] for r in p) for k in ("rss_kb", "pss_kb", "uss_kb", "swap_kb")}
+print("# total %s, sums %s" % (t, sums))
+sys.exit(not (t["processes"] == len(p) == 4 and all(t[k] == v for k, v in sums.items())))
+EOF
+}
+check "pss --json --total: {processes, total}, the total the sum of the processes" total_ok
+run --source kernel pss --total -k "$h1" "$h2" "$h3" "$parent"
+check "pss --total: a TOTAL line" grep -q "^ *TOTAL  *4 processes" "$T/out"
+run --source kernel pss --csv --total "$h1" "$h2" "$h3" "$parent"
+check "pss --csv --total: a TOTAL row" grep -q "^,TOTAL,kernel,[0-9]" "$T/out"
+
+# units: -k, -m and --bytes print the JSON's kB as numbers
+units() {
+	run --source kernel pss --json "$parent"
+	kb=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["rss_kb"])' "$T/out")
+	run --source kernel pss "$1" "$parent"
+	got=$(awk -v p="$parent" '$1 == p { print $3 }' "$T/out")
+	echo "# rss_kb $kb, pss $1: $got"
+	case $1 in
+	-k) [ "$got" = "$kb" ] ;;
+	-m) [ "$got" = $((kb / 1024)) ] ;;
+	--bytes) [ "$got" = $((kb * 1024)) ] ;;
+	esac
+}
+for u in -k -m --bytes; do
+	check "pss $u: sizes as plain numbers in that unit" units "$u"
+done
+
+run --source kernel pss --json --name '^pmhog$'
+check "pss --name REGEX: the three processes whose comm matches, and only them" \
+	eval '[ "$rc" = 0 ] && "$PY" -c "import json,sys; d = json.load(open(sys.argv[1])); sys.exit(not (len(d) == 3 and all(r[\"comm\"] == \"pmhog\" for r in d)))" "$T/out"'
+run --source kernel pss --json --user nobody --name '^pmsleeper$'
+check "pss --user nobody: the sleeper of nobody, not root's" \
+	eval '[ "$rc" = 0 ] && "$PY" -c "import json,sys; d = json.load(open(sys.argv[1])); sys.exit(not [r[\"pid\"] for r in d] == [$usleeper])" "$T/out"'
+check "pss --user of no such user: exit 2" fails_with 2 "no such user" --source kernel pss --user no-such-user-here
+check "pss --sort of no such key: exit 2" fails_with 2 "sort takes" --source kernel pss --sort size
+check "pss --by of no such grouping: exit 2" fails_with 2 "by takes" --source kernel pss --by host
+check "pss --name with a bad regex: exit 2" fails_with 2 "name '('" --source kernel pss --name '('
+
+swap_ok() {
+	run --source kernel pss --json "$parent"
+	got=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["swap_kb"])' "$T/out")
+	echo "# swap_kb $got, smaps_rollup Swap $(smaps "$parent" Swap)"
+	[ "$got" = "$(smaps "$parent" Swap)" ]
+}
+check "pss swap_kb is smaps_rollup's Swap" swap_ok
+run --source kernel pss --csv "$parent"
+check "pss --csv: a header and a row of numbers" \
+	eval 'head -1 "$T/out" | grep -q "^pid,comm,source,rss_kb,pss_kb,uss_kb,swap_kb$" && grep -q "^$parent,workload,kernel,[0-9]*,[0-9]*,[0-9]*,[0-9]*$" "$T/out"'
+
+# --by: groups checked against frames counted on their own (tests/frames.py).
+# /proc/kpagecount counts the mappings of processes the tool cannot read
+# too: the groups are of static programs, whose frames no other process maps.
+by_oracle() {
+	run --source kernel pss --json --by "$1" --name "$2"
+	[ "$rc" = 0 ] && "$PY" "$(dirname "$0")/frames.py" "$1" "$2" "$T/out"
+}
+check "pss --by name: processes, Rss and a Uss of the frames only the group maps, as /proc/kpagecount says" \
+	by_oracle name '^(workload|pmwork)$'
+check "pss --by user: the same, per user" by_oracle user '^(workload|pmwork)$'
+one_group() {
+	run --source kernel pss --json --by "$1" --name '^workload$'
+	"$PY" - "$T/out" "$2" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("# groups %s" % d)
+sys.exit(not (len(d) == 1 and d[0]["processes"] == 2 and d[0]["group"] == sys.argv[2]))
+EOF
+}
+cg=$(sed -n 's/^0:://p' "/proc/$parent/cgroup")
+[ -n "$cg" ] || cg=$(head -1 "/proc/$parent/cgroup" | cut -d: -f3-)
+check "pss --by cgroup: the workload's two processes in its cgroup" one_group cgroup "$cg"
+top=$parent
+while up=$(awk '{ print $4 }' "/proc/$top/stat") && [ "$up" -gt 2 ]; do top=$up; done
+check "pss --by tree: the workload's two processes in the tree below init they belong to" \
+	one_group tree "$top $(cat "/proc/$top/comm")"
+run --source kernel pss --by name --total --name '^pmhog$'
+check "pss --by name --total, text: a group row and a TOTAL row" \
+	eval 'grep -q "^pmhog  *3 " "$T/out" && grep -q "^TOTAL  *3 " "$T/out"'
+
 # --- maps ---
 run --source kernel maps --json "$parent"
 check "maps --json parses" json_ok
@@ -318,15 +472,54 @@ EOF
 			eval '[ "$rc" = 1 ] && grep -q "pid $nocaps: permission denied: it is not dumpable" "$T/err"'
 		kill "$caps" "$nocaps" 2>/dev/null || true
 	}
-	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5 &
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 20 &
 	upid=$!
 	sleep 0.2
 	urun --source kernel share "$upid" "$upid"
 	check "without CAP_SYS_ADMIN share says frame numbers are hidden: exit 1" \
 		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
-	urun --source kernel pss
-	check "without CAP_SYS_ADMIN pss says frame numbers are hidden: exit 1" \
-		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
+	# pss without frame numbers: smaps_rollup's numbers, said once on stderr
+	unpriv_pss() {
+		urun --source kernel pss --json "$upid"
+		[ "$rc" = 0 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q "smaps_rollup" "$T/err" || return 1
+		"$PY" - "$T/out" "$(smaps "$upid" Rss)" "$(smaps "$upid" Pss)" \
+			$(($(smaps "$upid" Private_Clean) + $(smaps "$upid" Private_Dirty))) <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))[0]
+want = [int(x) for x in sys.argv[2:5]]
+print("# as nobody: %s; smaps_rollup Rss, Pss, Private %s" % (r, want))
+sys.exit(not (r["source"] == "smaps" and [r["rss_kb"], r["pss_kb"], r["uss_kb"]] == want))
+EOF
+	}
+	check "without CAP_SYS_ADMIN pss of one's own process: smaps_rollup's Rss, Pss, Uss, \"source\": \"smaps\", one line on stderr" \
+		unpriv_pss
+	unpriv_all() {
+		urun --source kernel pss --json --sort rss
+		[ "$rc" = 0 ] || return 1
+		"$PY" - "$T/out" "$upid" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+uids = set()
+for r in d:
+    try:
+        uids.add(open("/proc/%d/status" % r["pid"]).read().split("\nUid:")[1].split()[1])
+    except OSError:
+        pass
+print("# as nobody: %d processes, uids %s" % (len(d), uids))
+sys.exit(not (int(sys.argv[2]) in [r["pid"] for r in d] and uids == {"65534"}
+              and all(r["source"] == "smaps" for r in d)))
+EOF
+	}
+	check "without CAP_SYS_ADMIN pss of all: nobody's own processes, and only them" unpriv_all
+	urun --source kernel pss --json --by user
+	check "without CAP_SYS_ADMIN pss --by user: nobody's group" \
+		eval '[ "$rc" = 0 ] && grep -q "\"group\": \"nobody\"" "$T/out"'
+	urun --source kernel pss "$parent"
+	check "without CAP_SYS_ADMIN pss of root's process: exit 1, permission denied" \
+		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied" "$T/err"'
+	urun --source kernel capture "$upid" "$T/ucap"
+	check "without CAP_SYS_ADMIN capture fails: exit 1, frame numbers hidden, no file" \
+		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden.*capture" "$T/err" && [ ! -e "$T/ucap" ]'
 	urun --source kernel maps "$upid"
 	check "without CAP_SYS_ADMIN maps shows present pages, warns, no frames: exit 0" \
 		eval '[ "$rc" = 0 ] && grep -q "present pages" "$T/out" && ! grep -q frames "$T/out" && grep -q "hidden" "$T/err"'
