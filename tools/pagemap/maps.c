@@ -124,13 +124,14 @@ static void print_json(const struct proc *p, const struct reader *r,
 		       ", \"hugetlb\": %s, \"rss_kb\": %" PRIu64,
 		       (v->end - v->start) >> 10, runs[i].present,
 		       v->hugetlb ? "true" : "false", u->rss_kb);
-		if (kpage)
+		if (kpage) {
 			printf(", \"pss_kb\": %" PRIu64 ", \"private_kb\": %" PRIu64
 			       ", \"shared_kb\": %" PRIu64 ", \"huge_kb\": %" PRIu64,
 			       u->pss_kb, u->private_kb, u->shared_kb, u->huge_kb);
-		else
-			fputs(", \"pss_kb\": null, \"private_kb\": null"
-			      ", \"shared_kb\": null, \"huge_kb\": null", stdout);
+		} else {
+			fputs(", \"pss_kb\": null, \"private_kb\": null", stdout);
+			fputs(", \"shared_kb\": null, \"huge_kb\": null", stdout);
+		}
 		fputs(", \"runs\": ", stdout);
 		if (opt.no_frames)
 			fputs("[]", stdout);
