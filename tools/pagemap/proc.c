@@ -453,13 +453,13 @@ static int passwd_find(const char *name, uid_t *uid, char *out, size_t len)
 /* The uid of a user name or number. Returns 0, or -ENOENT. */
 int user_uid(const char *name, uid_t *uid)
 {
+	unsigned long long v;
 	char *end;
-	unsigned long v;
 
 	if (!passwd_find(name, uid, NULL, 0))
 		return 0;
 	errno = 0;
-	v = strtoul(name, &end, 10);
+	v = strtoull(name, &end, 10);
 	if (!*name || *end || errno || v > UINT32_MAX)
 		return -ENOENT;
 	*uid = v;
