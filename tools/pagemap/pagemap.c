@@ -196,5 +196,12 @@ int main(int argc, char **argv)
 	ret = parse_opts(argc, argv, "js:f:nhVkm");
 	if (ret >= 0)
 		return ret;
+	if (sc->fn != cmd_pss && (opt.sort || opt.reverse || opt.total ||
+				  opt.unit || opt.name || opt.user ||
+				  opt.csv || opt.by)) {
+		pm_err("%s: --sort, --reverse, --total, -k, -m, --bytes, --name, --user, --csv and --by are options of pss",
+		       sc->name);
+		return EXIT_USAGE;
+	}
 	return sc->fn(argc - optind, argv + optind);
 }

@@ -375,6 +375,7 @@ check "pss --user nobody: the sleeper of nobody, not root's" \
 check "pss --user of no such user: exit 2" fails_with 2 "no such user" --source kernel pss --user no-such-user-here
 check "pss --sort of no such key: exit 2" fails_with 2 "sort takes" --source kernel pss --sort size
 check "pss --by of no such grouping: exit 2" fails_with 2 "by takes" --source kernel pss --by host
+check "an option of pss given to maps: exit 2" fails_with 2 "options of pss" --source kernel maps --sort rss "$parent"
 check "pss --name with a bad regex: exit 2" fails_with 2 "name '('" --source kernel pss --name '('
 
 swap_ok() {
