@@ -39,7 +39,7 @@ static void usage_of(const struct vma *v, const struct runs *rs,
 		     unsigned int shift, int fd_count, int fd_flags,
 		     struct usage *u)
 {
-	static uint64_t cnt[KPAGE_BATCH], flg[KPAGE_BATCH];
+	static uint64_t cnt[KPAGE_BATCH], flg[KPAGE_BATCH], pmd_size = 1;
 	uint64_t ps = 1ULL << shift, pss = 0, rss = 0, priv = 0, shared = 0;
 	uint64_t huge = 0, done, k, n, pmd, lo, hi;
 	size_t i;
@@ -49,7 +49,9 @@ static void usage_of(const struct vma *v, const struct runs *rs,
 		u->huge_kb = (rs->present << shift) >> 10;
 		return;
 	}
-	pmd = read_sysfs_u64(THP_PMD_SIZE) >> shift;
+	if (pmd_size == 1)
+		pmd_size = read_sysfs_u64(THP_PMD_SIZE);
+	pmd = pmd_size >> shift;
 	for (i = 0; i < rs->nr; i++) {
 		const struct run *run = &rs->r[i];
 
