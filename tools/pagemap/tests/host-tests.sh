@@ -235,12 +235,13 @@ pss_of_tid() {
 import json, sys
 p, t = (json.load(open(f))[0] for f in sys.argv[1:3])
 print("# pid %d: pss %d; its thread: pid %d, pss %d" % (p["pid"], p["pss_kb"], t["pid"], t["pss_kb"]))
-# the rest of the host moves between the two runs: Pss within 1%
+# the rest of the host moves between the two runs: Pss within 5% (the
+# bug this catches, the mm counted twice, took a quarter off)
 sys.exit(not (t["pid"] == int(sys.argv[3]) and t["rss_kb"] == p["rss_kb"] and
-              abs(t["pss_kb"] - p["pss_kb"]) * 100 <= p["pss_kb"]))
+              abs(t["pss_kb"] - p["pss_kb"]) * 20 <= p["pss_kb"]))
 EOF
 }
-check "pss TID reports the thread's process once: the same Rss and Pss (within 1%) as pss PID" pss_of_tid
+check "pss TID reports the thread's process once: the same Rss and Pss (within 5%) as pss PID" pss_of_tid
 kill "$tpid" 2>/dev/null || true
 
 # Processes come and go during a scan of all: reported and skipped, never fatal.
