@@ -363,7 +363,10 @@ static void print_text(struct pss_row *const *rows, size_t n,
 /* Sorts (--sort, --reverse) and prints the rows, and with --total their sums. */
 void pss_print(struct pss_row **rows, size_t n)
 {
-	struct pss_row tot = { .source = n ? rows[0]->source : "kernel" };
+	struct pss_row tot = {
+		.source = n ? rows[0]->source :
+			  zp.hidden ? "smaps" : source_names[zp.source]
+	};
 	bool groups = opt.by;
 	size_t i;
 
