@@ -194,19 +194,24 @@ check "maps --source kernel: each mapping's Rss and Pss as smaps (parent)" \
 /tests/pmap_workload $((NPAGES * 4)) >"$T/w2" &
 w2pid=$!
 workload_wait "$T/w2"
-# sorted_by_rss CMP [OPTIONS]: three processes, each Rss CMP the next
-sorted_by_rss() {
-	cmp=$1
-	shift
-	run --source module pss --json --sort rss "$@" "$parent" "$child" "$w2pid"
+# sorted_by KEY FIELD CMP [OPTIONS]: three processes, each FIELD CMP the next
+sorted_by() {
+	key=$1 fld=$2 cmp=$3
+	shift 3
+	run --source module pss --json --sort "$key" "$@" "$parent" "$child" "$w2pid"
 	[ "$rc" = 0 ] || return 1
-	field rss_kb >"$T/sorted"
-	echo "# --sort rss $*: $(tr '\n' ' ' <"$T/sorted")"
+	field "$fld" >"$T/sorted"
+	echo "# --sort $key $*: $fld $(tr '\n' ' ' <"$T/sorted")"
 	awk -v cmp="$cmp" 'NR > 1 && (cmp == "le" ? $1 > last : $1 < last) { bad = 1 }
 		{ last = $1 } END { exit bad || NR != 3 }' "$T/sorted"
 }
-check "pss --sort rss: largest first" sorted_by_rss le
-check "pss --sort rss --reverse: smallest first" sorted_by_rss ge --reverse
+for key in rss pss uss swap; do
+	check "pss --sort $key: largest first" sorted_by "$key" "${key}_kb" le
+done
+check "pss --sort rss --reverse: smallest first" sorted_by rss rss_kb ge --reverse
+check "pss --sort pid: pid order" sorted_by pid pid ge
+check "pss --sort name: by comm, then pid (all pmap_workload)" sorted_by name pid ge
+check "pss --sort pid --reverse: the other way" sorted_by pid pid le --reverse
 run --source module pss --json --total "$parent" "$child"
 check "pss --json --total: processes and their total" \
 	eval '[ "$rc" = 0 ] && grep -q "^{\"processes\": \[" "$T/out" && grep -q "\"total\": {\"processes\": 2," "$T/out"'
@@ -220,6 +225,14 @@ run --source module pss -k "$parent"
 # shellcheck disable=SC2034 # used in the eval below
 got=$(awk -v p="$parent" '$1 == p { print $3 }' "$T/out")
 check "pss -k: Rss as a number of KiB" eval '[ -n "$kb" ] && [ "$got" = "$kb" ]'
+run --source module pss -m "$parent"
+# shellcheck disable=SC2034 # used in the eval below
+got=$(awk -v p="$parent" '$1 == p { print $3 }' "$T/out")
+check "pss -m: Rss as a number of MiB" eval '[ -n "$kb" ] && [ "$got" = $((kb / 1024)) ]'
+run --source module pss --bytes "$parent"
+# shellcheck disable=SC2034 # used in the eval below
+got=$(awk -v p="$parent" '$1 == p { print $3 }' "$T/out")
+check "pss --bytes: Rss as a number of bytes" eval '[ -n "$kb" ] && [ "$got" = $((kb * 1024)) ]'
 run --source module pss --json --name '^pmap_work'
 check "pss --name: only the matching processes" \
 	eval '[ "$rc" = 0 ] && [ "$(grep -c "\"comm\": \"pmap_workload\"" "$T/out")" = 4 ] && [ "$(grep -c "\"pid\"" "$T/out")" = 4 ]'
