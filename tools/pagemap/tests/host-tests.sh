@@ -476,11 +476,16 @@ check "share with a nonexistent pid: exit 1" \
 	fails_with 1 "pid $gone: no such process" --source kernel share "$parent" "$gone"
 check "pss of a nonexistent pid: exit 1" \
 	fails_with 1 "pid $gone: no such process" --source kernel pss "$gone"
-# A zombie: its parent execs sleep and never reaps it.
-sh -c 'sleep 0 & echo $! > "$1"; exec sleep 3' sh "$T/zpid" &
+# A zombie: its parent execs sleep and never reaps it; the check waits
+# until it is one (state Z), however slow the machine
+sh -c 'sleep 0 & echo $! > "$1"; exec sleep 600' sh "$T/zpid" &
 zparent=$!
-sleep 0.5
-zombie=$(cat "$T/zpid")
+zombie=
+for _ in $(seq 300); do
+	zombie=$(cat "$T/zpid" 2>/dev/null) &&
+		[ "$(cut -d' ' -f3 "/proc/$zombie/stat" 2>/dev/null)" = Z ] && break
+	sleep 0.1
+done
 check "a pid that has exited (zombie): exit 1, 'pid N: the process has exited'" \
 	fails_with 1 "pid $zombie: the process has exited" --source kernel maps "$zombie"
 kill "$zparent" 2>/dev/null || true
