@@ -4,7 +4,8 @@
 # lists the targets.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-PMAP_VERSION ?= $(shell git -C $(CURDIR) describe --always --dirty --tags 2>/dev/null || echo unknown)
+# The one version (VERSION, plus the git commit in a git tree): scripts/version.sh.
+PMAP_VERSION ?= $(shell $(CURDIR)/scripts/version.sh)
 export PMAP_VERSION
 
 all: modules

@@ -174,7 +174,7 @@ lane() {
 		echo "check-arch $1: some selftests failed to build, see $LOGS/$ABI-selftests.log"
 	# shellcheck disable=SC2086
 	$UCC -O2 -Wall -Wextra -static -I"$TOP/include" \
-		-DPMAP_VERSION="\"$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)\"" \
+		-DPMAP_VERSION="\"$("$TOP/scripts/version.sh")\"" \
 		-o "$BUILD/$ABI/pagemap" "$TOP/tools/pagemap/pagemap.c" \
 		>"$LOGS/$ABI-tool.log" 2>&1 ||
 		{ rm -f "$BUILD/$ABI/pagemap"; echo "check-arch $1: the tool did not build, see $LOGS/$ABI-tool.log"; }
