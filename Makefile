@@ -13,9 +13,31 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# Installs into /lib/modules/<release>/updates (kbuild's INSTALL_MOD_DIR).
+# `make install` puts pagemap.ko in /lib/modules/<KDIR's release>/updates and
+# runs depmod for that release (kbuild skips it: header trees carry no
+# System.map). DESTDIR, or kbuild's INSTALL_MOD_PATH, is a staging root.
+INSTALL_MOD_PATH ?= $(DESTDIR)
+KRELEASE = $(shell sed -n 's/^.define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h)
+MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/updates
+# Signed only when the kernel's signing key is there (never in Debian's
+# headers: DKMS signs with its own key, see the README).
+NOSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
+DEPMOD = depmod -b "$(or $(INSTALL_MOD_PATH),/)" $(KRELEASE)
+
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) $(NOSIGN) modules_install
+	$(DEPMOD)
+
+uninstall:
+	rm -f $(MODDIR)/pagemap.ko $(MODDIR)/pagemap.ko.*
+	-rmdir $(MODDIR) 2>/dev/null
+	$(DEPMOD)
+
+# The tool and its man page, under PREFIX (default /usr/local) and DESTDIR.
+install-tool uninstall-tool:
+	$(MAKE) -C tools/pagemap $(@:-tool=)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
@@ -75,7 +97,10 @@ help:
 	@echo '  check-all          x86_64 and every foreign lane'
 	@echo '  check-debug        the suite on a KASAN/lockdep debug kernel (built once)'
 	@echo '  demo               boot a VM, load the module, show a page map'
-	@echo '  install            install pagemap.ko for KDIR (modules_install)'
+	@echo '  install            install pagemap.ko for KDIR in updates/, run depmod'
+	@echo '  uninstall          remove what install put there, run depmod'
+	@echo '  install-tool       install the tool and its man page (PREFIX, DESTDIR)'
+	@echo '  uninstall-tool     remove them'
 	@echo '  bench              benchmark against /proc/<pid>/pagemap in QEMU'
 	@echo '  checkpatch         checkpatch --strict on every C file'
 	@echo '  clean              remove build outputs'
@@ -83,7 +108,8 @@ help:
 	@echo '  KDIR=$(KDIR)'
 	@echo '  ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)'
 	@echo '  PMAP_VERSION=$(PMAP_VERSION)'
+	@echo '  DESTDIR=$(DESTDIR) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) (staging root)'
 	@echo 'Environment of the test lanes (scripts/defaults.sh):'
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
 
-.PHONY: all modules install clean tool selftests check check-all check-debug demo bench checkpatch help
+.PHONY: all modules install uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help
