@@ -35,6 +35,27 @@ uninstall:
 	-rmdir $(MODDIR) 2>/dev/null
 	$(DEPMOD)
 
+# DKMS: the module's sources and dkms.conf in $(DESTDIR)/usr/src/pagemap-<version>
+# (what the pagemap-dkms package ships); dkms-install also builds and installs
+# it with dkms for every kernel, dkms-uninstall removes it from all of them.
+DKMS_FILES = Kbuild pagemap_main.c pagemap_walk.c pagemap_walk.h pagemap_compat.h
+DKMS_DIR = $(DESTDIR)/usr/src/pagemap-$(PMAP_VERSION)
+
+build/dkms.conf: dkms.conf.in FORCE
+	@mkdir -p build
+	sed 's/@PMAP_VERSION@/$(PMAP_VERSION)/' dkms.conf.in >$@
+
+dkms-source: build/dkms.conf
+	install -d $(DKMS_DIR)
+	install -m 0644 $(DKMS_FILES) build/dkms.conf $(DKMS_DIR)/
+
+dkms-install: dkms-source
+	dkms install pagemap/$(PMAP_VERSION)
+
+dkms-uninstall:
+	-dkms remove pagemap/$(PMAP_VERSION) --all
+	rm -rf $(DKMS_DIR)
+
 # The tool and its man page, under PREFIX (default /usr/local) and DESTDIR.
 install-tool uninstall-tool:
 	$(MAKE) -C tools/pagemap $(@:-tool=)
@@ -99,6 +120,9 @@ help:
 	@echo '  demo               boot a VM, load the module, show a page map'
 	@echo '  install            install pagemap.ko for KDIR in updates/, run depmod'
 	@echo '  uninstall          remove what install put there, run depmod'
+	@echo '  dkms-source        module sources and dkms.conf in DESTDIR/usr/src/pagemap-<version>'
+	@echo '  dkms-install       dkms-source, then dkms install for every kernel'
+	@echo '  dkms-uninstall     dkms remove --all and the sources'
 	@echo '  install-tool       install the tool and its man page (PREFIX, DESTDIR)'
 	@echo '  uninstall-tool     remove them'
 	@echo '  bench              benchmark against /proc/<pid>/pagemap in QEMU'
@@ -112,4 +136,4 @@ help:
 	@echo 'Environment of the test lanes (scripts/defaults.sh):'
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
 
-.PHONY: all modules install uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help
+.PHONY: FORCE all modules install uninstall dkms-source dkms-install dkms-uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help
