@@ -56,6 +56,10 @@ dkms-uninstall:
 	-dkms remove pagemap/$(PMAP_VERSION) --all
 	rm -rf $(DKMS_DIR)
 
+# The Debian packages in build/deb, lintian clean (scripts/build-deb.sh).
+deb:
+	scripts/build-deb.sh
+
 # The tool and its man page, under PREFIX (default /usr/local) and DESTDIR.
 install-tool uninstall-tool:
 	$(MAKE) -C tools/pagemap $(@:-tool=)
@@ -123,6 +127,7 @@ help:
 	@echo '  dkms-source        module sources and dkms.conf in DESTDIR/usr/src/pagemap-<version>'
 	@echo '  dkms-install       dkms-source, then dkms install for every kernel'
 	@echo '  dkms-uninstall     dkms remove --all and the sources'
+	@echo '  deb                the Debian packages in build/deb, with lintian'
 	@echo '  install-tool       install the tool and its man page (PREFIX, DESTDIR)'
 	@echo '  uninstall-tool     remove them'
 	@echo '  bench              benchmark against /proc/<pid>/pagemap in QEMU'
@@ -136,4 +141,4 @@ help:
 	@echo 'Environment of the test lanes (scripts/defaults.sh):'
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
 
-.PHONY: FORCE all modules install uninstall dkms-source dkms-install dkms-uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help
+.PHONY: FORCE deb all modules install uninstall dkms-source dkms-install dkms-uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help
