@@ -85,19 +85,15 @@ boot() {
 		sed '1d;$d' | base64 -d 2>/dev/null |
 		gunzip >"$BUILD/captures/$LANE.bin" 2>/dev/null ||
 		rm -f "$BUILD/captures/$LANE.bin"
-	res=$(tr -d '\r' <"$log" |
-		grep -o 'PMAP_RESULT: [0-9]* passed, [0-9]* failed, [0-9]* skipped' |
-		tail -n 1) || true
-	if [ -z "$res" ]; then
+	vrc=0
+	res=$("$S/vm-verdict.sh" "$log") || vrc=$?
+	if [ "$vrc" = 2 ]; then
 		tail -n 30 "$log"
 		echo "check-arch $LANE: no verdict (hang, crash or panic), see $log"
 		return 2
 	fi
 	echo "check-arch $LANE: $res"
-	case $res in
-	*" 0 failed"*)	return 0 ;;
-	*)		return 1 ;;
-	esac
+	return "$vrc"
 }
 
 # deps: the packages every lane asks for (as root: installed; otherwise
