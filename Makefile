@@ -100,6 +100,12 @@ check-debug:
 		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} pmap.stress=$${PMAP_STRESS:-600}" \
 		scripts/check.sh
 
+# The Debian packages in a Debian 12 guest booted from a disk image (made
+# once, cached in /var/cache/pagemap/debian-image): install, DKMS build,
+# reboot, mount by systemd, the selftests, pagemap pss against smem, purge.
+check-debian:
+	scripts/check-debian.sh
+
 # The main job: a VM that loads the module and shows a page map.
 demo:
 	scripts/demo.sh
@@ -121,6 +127,7 @@ help:
 	@echo '  check ARCH=LANE    one foreign lane: $(FOREIGN_LANES)'
 	@echo '  check-all          x86_64 and every foreign lane'
 	@echo '  check-debug        the suite on a KASAN/lockdep debug kernel (built once)'
+	@echo '  check-debian       the packages in a Debian 12 guest: DKMS, boot, selftests, purge'
 	@echo '  demo               boot a VM, load the module, show a page map'
 	@echo '  install            install pagemap.ko for KDIR in updates/, run depmod'
 	@echo '  uninstall          remove what install put there, run depmod'
@@ -141,4 +148,4 @@ help:
 	@echo 'Environment of the test lanes (scripts/defaults.sh):'
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
 
-.PHONY: FORCE deb all modules install uninstall dkms-source dkms-install dkms-uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help
+.PHONY: FORCE deb check-debian all modules install uninstall dkms-source dkms-install dkms-uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help

@@ -66,6 +66,11 @@ t "pagemap --version shows $ver" \
 t "make uninstall-tool" \
 	run make -C "$TOP" uninstall-tool PREFIX=/usr DESTDIR="$root"
 t "no file of the tool left" none "$root" -type f
+if command -v dpkg-parsechangelog >/dev/null; then
+	t "debian/changelog repeats VERSION" test \
+		"$(dpkg-parsechangelog -l "$TOP/debian/changelog" -SVersion)" = \
+		"$("$TOP/scripts/version.sh" --release)"
+fi
 root=$tmp/dkms
 t "make dkms-source" run make -C "$TOP" dkms-source DESTDIR="$root"
 src=$root/usr/src/pagemap-$ver
