@@ -32,7 +32,7 @@ install: modules
 
 uninstall:
 	rm -f $(MODDIR)/pagemap.ko $(MODDIR)/pagemap.ko.*
-	-rmdir $(MODDIR) 2>/dev/null
+	rmdir --ignore-fail-on-non-empty $(MODDIR) 2>/dev/null || true
 	$(DEPMOD)
 
 # DKMS: the module's sources and dkms.conf in $(DESTDIR)/usr/src/pagemap-<version>
