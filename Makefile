@@ -4,7 +4,8 @@
 # lists the targets.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-PMAP_VERSION ?= $(shell git -C $(CURDIR) describe --always --dirty --tags 2>/dev/null || echo unknown)
+# The one version (VERSION, plus the git commit in a git tree): scripts/version.sh.
+PMAP_VERSION ?= $(shell $(CURDIR)/scripts/version.sh)
 export PMAP_VERSION
 
 all: modules
@@ -12,9 +13,56 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# Installs into /lib/modules/<release>/updates (kbuild's INSTALL_MOD_DIR).
+# `make install` puts pagemap.ko in /lib/modules/<KDIR's release>/updates and
+# runs depmod for that release (kbuild skips it: header trees carry no
+# System.map). DESTDIR, or kbuild's INSTALL_MOD_PATH, is a staging root.
+INSTALL_MOD_PATH ?= $(DESTDIR)
+KRELEASE = $(shell sed -n 's/^.define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h)
+MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/updates
+# Signed only when the kernel's signing key is there (never in Debian's
+# headers: DKMS signs with its own key, see the README).
+NOSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
+DEPMOD = depmod -b "$(or $(INSTALL_MOD_PATH),/)" $(KRELEASE)
+
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) $(NOSIGN) modules_install
+	$(DEPMOD)
+
+uninstall:
+	rm -f $(MODDIR)/pagemap.ko $(MODDIR)/pagemap.ko.*
+	rmdir --ignore-fail-on-non-empty $(MODDIR) 2>/dev/null || true
+	$(DEPMOD)
+
+# DKMS: the module's sources and dkms.conf in $(DESTDIR)/usr/src/pagemap-<version>
+# (what the pagemap-dkms package ships); dkms-install also builds and installs
+# it with dkms for every kernel, dkms-uninstall removes it from all of them.
+DKMS_FILES = Kbuild pagemap_main.c pagemap_walk.c pagemap_walk.h pagemap_compat.h
+DKMS_DIR = $(DESTDIR)/usr/src/pagemap-$(PMAP_VERSION)
+
+build/dkms.conf: dkms.conf.in FORCE
+	@mkdir -p build
+	sed 's/@PMAP_VERSION@/$(PMAP_VERSION)/' dkms.conf.in >$@
+
+dkms-source: build/dkms.conf
+	install -d $(DKMS_DIR)
+	install -m 0644 $(DKMS_FILES) build/dkms.conf $(DKMS_DIR)/
+
+dkms-install: dkms-source
+	dkms install pagemap/$(PMAP_VERSION)
+
+dkms-uninstall:
+	-dkms remove pagemap/$(PMAP_VERSION) --all
+	rm -rf $(DKMS_DIR)
+
+# The Debian packages in build/deb, lintian clean (scripts/build-deb.sh).
+deb:
+	scripts/build-deb.sh
+
+# The tool and its man page, under PREFIX (default /usr/local) and DESTDIR.
+install-tool uninstall-tool:
+	$(MAKE) -C tools/pagemap $(@:-tool=)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
@@ -55,6 +103,12 @@ check-debug:
 		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} pmap.stress=$${PMAP_STRESS:-600} pmap.off=reboot" \
 		scripts/check.sh
 
+# The Debian packages in a Debian 12 guest booted from a disk image (made
+# once, cached in /var/cache/pagemap/debian-image): install, DKMS build,
+# reboot, mount by systemd, the selftests, pagemap pss against smem, purge.
+check-debian:
+	scripts/check-debian.sh
+
 # The main job: a VM that loads the module and shows a page map.
 demo:
 	scripts/demo.sh
@@ -76,8 +130,16 @@ help:
 	@echo '  check ARCH=LANE    one foreign lane: $(FOREIGN_LANES)'
 	@echo '  check-all          every lane, two at a time (CI_BUDGET=S: within S s)'
 	@echo '  check-debug        the suite on a KASAN/lockdep debug kernel (built once)'
+	@echo '  check-debian       the packages in a Debian 12 guest: DKMS, boot, selftests, purge'
 	@echo '  demo               boot a VM, load the module, show a page map'
-	@echo '  install            install pagemap.ko for KDIR (modules_install)'
+	@echo '  install            install pagemap.ko for KDIR in updates/, run depmod'
+	@echo '  uninstall          remove what install put there, run depmod'
+	@echo '  dkms-source        module sources and dkms.conf in DESTDIR/usr/src/pagemap-<version>'
+	@echo '  dkms-install       dkms-source, then dkms install for every kernel'
+	@echo '  dkms-uninstall     dkms remove --all and the sources'
+	@echo '  deb                the Debian packages in build/deb, with lintian'
+	@echo '  install-tool       install the tool and its man page (PREFIX, DESTDIR)'
+	@echo '  uninstall-tool     remove them'
 	@echo '  bench              benchmark against /proc/<pid>/pagemap in QEMU'
 	@echo '  checkpatch         checkpatch --strict on every C file'
 	@echo '  clean              remove build outputs'
@@ -85,8 +147,9 @@ help:
 	@echo '  KDIR=$(KDIR)'
 	@echo '  ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)'
 	@echo '  PMAP_VERSION=$(PMAP_VERSION)'
+	@echo '  DESTDIR=$(DESTDIR) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) (staging root)'
 	@echo 'Environment of the test lanes (scripts/defaults.sh):'
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
 	@echo '  check-all: CI_BUDGET, LANES (names of scripts/lanes.sh), PMAP_STRESS'
 
-.PHONY: all modules install clean tool selftests check check-all check-debug demo bench checkpatch help
+.PHONY: FORCE deb check-debian all modules install uninstall dkms-source dkms-install dkms-uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help

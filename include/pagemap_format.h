@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * The format of /proc/pagemap/<pid>, for userspace readers (the tool, the
  * selftests, the benchmark). The module documents the same format above its

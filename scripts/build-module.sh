@@ -13,7 +13,7 @@ series=${1:?usage: build-module.sh SERIES}
 . "$CACHE/kernel-$series.env"
 out=$BUILD/$ABI/module
 log=$LOGS/$ABI-build.log
-ver=$(git -C "$TOP" describe --always --dirty --tags 2>/dev/null || echo unknown)
+ver=$("$TOP/scripts/version.sh")
 
 rm -rf "$out"
 mkdir -p "$out" "$LOGS"

@@ -3,10 +3,11 @@
 #
 # check.sh (make check): every test lane. Packages and kernels (deps.sh);
 # the static selftests and tool; host lanes (the tool's host tests,
-# checkpatch, shellcheck); then per kernel of $KERNELS: the module with W=1,
-# the initramfs and the VM running every selftest. Prints each lane's
-# result, then one line `N passed, N failed, N skipped` over all of them;
-# exits 1 on any failure or missing verdict.
+# checkpatch, make install into staging roots, the Debian packages, lint of
+# every shell script); then per kernel of $KERNELS: the module with W=1, the
+# initramfs and the VM running every selftest. Prints each lane's result,
+# then one line `N passed, N failed, N skipped` over all of them; exits 1 on
+# any failure or missing verdict.
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"
@@ -103,6 +104,8 @@ else
 		tap "tool host tests" make -C "$TOP/tools/pagemap" check STATIC=1
 	fi
 	tap checkpatch "$S/checkpatch.sh"
+	tap "make install" "$S/test-install.sh"
+	step "debian packages, lintian clean" "$S/build-deb.sh"
 	if command -v shellcheck >/dev/null; then
 		tap shellcheck lint_shell
 	else

@@ -24,5 +24,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-1800}		# seconds for a whole VM run
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}	# seconds per test binary in the guest
 VM_APPEND=${VM_APPEND:-transparent_hugepage=madvise}	# extra kernel args
 HOST_LANES=${HOST_LANES:-1}		# 0: check.sh runs only the VM lanes
+DEBIAN_IMAGE=${DEBIAN_IMAGE:-/var/cache/pagemap/debian-image}	# check-debian's
+					# Debian 12 disk image (debian-image.sh)
 export HOST_LANES TOP BUILD CACHE LOGS MODULE_SRC KERNELS VM_MEM VM_SMP VM_CPU VM_LA57 \
-	VM_TIMEOUT TEST_TIMEOUT VM_APPEND
+	VM_TIMEOUT TEST_TIMEOUT VM_APPEND DEBIAN_IMAGE

@@ -40,17 +40,13 @@ else
 	{ timeout "$VM_TIMEOUT" "$@" </dev/null 2>&1 || true; } |
 		tee "$log" | sed -n '/Run \/init/,$p'
 fi
-res=$(tr -d '\r' <"$log" |
-	grep -o 'PMAP_RESULT: [0-9]* passed, [0-9]* failed, [0-9]* skipped' |
-	tail -n 1) || true
-if [ -z "$res" ]; then
+rc=0
+res=$("$TOP/scripts/vm-verdict.sh" "$log") || rc=$?
+if [ "$rc" = 2 ]; then
 	tail -n 40 "$log"
 	echo "vm $ABI $job: no verdict (hang, crash or panic) after" \
 		"$(($(date +%s) - start)) s, see $log"
 	exit 2
 fi
 echo "vm $ABI $job: $res ($(($(date +%s) - start)) s)"
-case $res in
-*" 0 failed"*)	exit 0 ;;
-*)		exit 1 ;;
-esac
+exit "$rc"
