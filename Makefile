@@ -150,6 +150,6 @@ help:
 	@echo '  DESTDIR=$(DESTDIR) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) (staging root)'
 	@echo 'Environment of the test lanes (scripts/defaults.sh):'
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
-	@echo '  check-all: CI_BUDGET, LANES (names of scripts/lanes.sh), PMAP_STRESS'
+	@echo '  check-all: CI_BUDGET, CI_WARM_BUDGET, LANES (see scripts/lanes.sh), PMAP_STRESS'
 
 .PHONY: FORCE deb check-debian all modules install uninstall dkms-source dkms-install dkms-uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help
