@@ -7,6 +7,7 @@
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$TOP/build}		# all outputs (gitignored)
 CACHE=${CACHE:-$BUILD/cache}		# downloaded and unpacked kernels
+CHROOTS=${CHROOTS:-/var/cache/pagemap/chroot}	# build chroot per suite (chroot.sh)
 LOGS=${LOGS:-$BUILD/logs}		# build logs and VM console logs
 MODULE_SRC=${MODULE_SRC:-$TOP}		# where Kbuild and the module sources are
 KERNELS=${KERNELS:-6.1 6.12}		# Debian kernel series to test
@@ -19,5 +20,5 @@ VM_TIMEOUT=${VM_TIMEOUT:-1800}		# seconds for a whole VM run
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}	# seconds per test binary in the guest
 VM_APPEND=${VM_APPEND:-transparent_hugepage=madvise}	# extra kernel args
 HOST_LANES=${HOST_LANES:-1}		# 0: check.sh runs only the VM lanes
-export HOST_LANES TOP BUILD CACHE LOGS MODULE_SRC KERNELS VM_MEM VM_SMP VM_CPU VM_LA57 \
+export HOST_LANES TOP BUILD CACHE CHROOTS LOGS MODULE_SRC KERNELS VM_MEM VM_SMP VM_CPU VM_LA57 \
 	VM_TIMEOUT TEST_TIMEOUT VM_APPEND

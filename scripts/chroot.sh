@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# chroot.sh SUITE: create, or bring up to date, the build chroot of a Debian
+# suite (bullseye, trixie, sid) under $CHROOTS/SUITE, and print its path.
+# A minbase debootstrap plus what building a module needs: that suite's
+# kernel compiler, make, libc6-dev, bc, kmod, libelf1. Its apt sources add
+# bullseye-security or trixie-backports; sid's Release may be past its
+# Valid-Until on these machines, so that check is off there. Its package
+# lists are refreshed once a day. As root only: nothing is installed on the
+# host but debootstrap.
+set -eu
+# shellcheck source=defaults.sh
+. "$(dirname "$0")/defaults.sh"
+
+suite=${1:?usage: chroot.sh SUITE}
+root=$CHROOTS/$suite
+mirror=http://deb.debian.org/debian
+case $suite in
+bullseye)	gcc=gcc-10 extra="$mirror-security bullseye-security" ;;
+trixie)		gcc=gcc-14 extra="$mirror trixie-backports" ;;
+sid)		gcc=gcc-16 extra= ;;
+*)		echo "chroot.sh: unknown suite $suite" >&2; exit 1 ;;
+esac
+[ "$(id -u)" = 0 ] || { echo "chroot.sh: needs root (debootstrap)" >&2; exit 1; }
+command -v debootstrap >/dev/null ||
+	apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends debootstrap
+
+if [ ! -f "$root/.done" ]; then
+	rm -rf "$root"
+	mkdir -p "$CHROOTS"
+	debootstrap --variant=minbase "$suite" "$root" "$mirror" >&2
+	{
+		echo "deb $mirror $suite main"
+		[ -z "$extra" ] || echo "deb $extra main"
+	} >"$root/etc/apt/sources.list"
+	[ "$suite" != sid ] ||
+		echo 'Acquire::Check-Valid-Until "false";' \
+			>"$root/etc/apt/apt.conf.d/99pagemap-valid-until"
+	rm -f "$root/.updated"
+fi
+if [ ! -f "$root/.updated" ] || [ -n "$(find "$root/.updated" -mmin +1440)" ]; then
+	chroot "$root" apt-get update -q >&2
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "$gcc" make libc6-dev bc kmod libelf1 >&2
+	touch "$root/.updated" "$root/.done"
+fi
+echo "$root"
