@@ -39,6 +39,12 @@ else
 	scripts/check.sh
 endif
 
+# Every Debian kernel series from 5.10 to 7.3 (KERNELS="..." with check
+# selects some), those of other suites built in their chroots (chroot.sh).
+ALL_KERNELS := 7.3 7.3-rt 6.12-rt 7.2 6.12 6.1 5.10
+check-kernels:
+	KERNELS="$(ALL_KERNELS)" scripts/check.sh
+
 # Every lane: host checks, x86_64 6.1 and 6.12, then each foreign one.
 check-all:
 	scripts/check-arch.sh x86_64 all
@@ -70,6 +76,8 @@ help:
 	@echo '  tool               build tools/pagemap/pagemap (STATIC=1: static)'
 	@echo '  selftests          build the static selftests into build/selftests'
 	@echo '  check              build and run every test, in QEMU per kernel'
+	@echo '  check KERNELS=".." only those series: $(ALL_KERNELS)'
+	@echo '  check-kernels      check on every series: $(ALL_KERNELS)'
 	@echo '  check ARCH=LANE    one foreign lane: $(FOREIGN_LANES)'
 	@echo '  check-all          x86_64 and every foreign lane'
 	@echo '  check-debug        the suite on a KASAN/lockdep debug kernel (built once)'
@@ -85,4 +93,4 @@ help:
 	@echo 'Environment of the test lanes (scripts/defaults.sh):'
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
 
-.PHONY: all modules install clean tool selftests check check-all check-debug demo bench checkpatch help
+.PHONY: all modules install clean tool selftests check check-kernels check-all check-debug demo bench checkpatch help
