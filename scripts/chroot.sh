@@ -4,7 +4,8 @@
 # chroot.sh SUITE: create, or bring up to date, the build chroot of a Debian
 # suite (bullseye, trixie, sid) under $CHROOTS/SUITE, and print its path.
 # A minbase debootstrap plus what building a module needs: that suite's
-# kernel compiler, make, libc6-dev, bc, kmod, libelf1. Its apt sources add
+# kernel compiler, make, libc6-dev, bc, kmod, libelf1, perl (kernel-doc
+# runs with W=1). Its apt sources add
 # bullseye-security or trixie-backports; sid's Release may be past its
 # Valid-Until on these machines, so that check is off there. Its package
 # lists are refreshed once a day. As root only: nothing is installed on the
@@ -39,10 +40,15 @@ if [ ! -f "$root/.done" ]; then
 			>"$root/etc/apt/apt.conf.d/99pagemap-valid-until"
 	rm -f "$root/.updated"
 fi
-if [ ! -f "$root/.updated" ] || [ -n "$(find "$root/.updated" -mmin +1440)" ]; then
+pkgs="$gcc make libc6-dev bc kmod libelf1 perl"
+# once a day, or when the list of packages changed
+if [ "$(cat "$root/.updated" 2>/dev/null)" != "$pkgs" ] ||
+	[ -n "$(find "$root/.updated" -mmin +1440)" ]; then
 	chroot "$root" apt-get update -q >&2
+	# shellcheck disable=SC2086
 	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends "$gcc" make libc6-dev bc kmod libelf1 >&2
-	touch "$root/.updated" "$root/.done"
+		--no-install-recommends $pkgs >&2
+	echo "$pkgs" >"$root/.updated"
+	touch "$root/.done"
 fi
 echo "$root"

@@ -120,7 +120,7 @@ if [ ! -f "$CACHE/$abi/done" ]; then
 		# shellcheck disable=SC2046
 		unpack "linux-headers-$abi" $(deps "linux-headers-$abi" \
 			'^linux-(headers-.*-common|kbuild-)')
-		sed -i "s|^include /usr/src/|include $root/usr/src/|" "$kdir/Makefile"
+		sed -i "s|\([ =]\)/usr/src/|\1$root/usr/src/|" "$kdir/Makefile"
 	fi
 	if [ -n "$chroot" ]; then
 		# what the kbuild host tools (modpost, objtool) link against
