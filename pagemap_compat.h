@@ -232,6 +232,7 @@ static inline size_t fault_in_safe_writeable(const char __user *uaddr,
 	unsigned long addr = (unsigned long)uaddr, end = addr + size;
 	struct mm_struct *mm = current->mm;
 	unsigned long pos = addr;
+	bool unlocked = false;
 
 	if (!size)
 		return 0;
@@ -239,7 +240,12 @@ static inline size_t fault_in_safe_writeable(const char __user *uaddr,
 		return size;
 	mmap_read_lock(mm);
 	while (pos < end) {
-		if (fixup_user_fault(mm, pos, FAULT_FLAG_WRITE, NULL))
+		/*
+		 * With &unlocked the fault may drop the lock and retry (a
+		 * userfaultfd waits for its handler that way); without, a
+		 * userfaultfd-registered page fails at once.
+		 */
+		if (fixup_user_fault(mm, pos, FAULT_FLAG_WRITE, &unlocked))
 			break;
 		pos = (pos + PAGE_SIZE) & PAGE_MASK;
 	}
