@@ -29,8 +29,13 @@ command -v debootstrap >/dev/null ||
 
 if [ ! -f "$root/.done" ]; then
 	rm -rf "$root"
-	mkdir -p "$CHROOTS"
-	debootstrap --variant=minbase "$suite" "$root" "$mirror" >&2
+	mkdir -p "$CHROOTS" "$LOGS"
+	log=$LOGS/chroot-$suite.log
+	if ! debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		echo "chroot.sh: debootstrap $suite failed, log in $log" >&2
+		exit 1
+	fi
 	{
 		echo "deb $mirror $suite main"
 		[ -z "$extra" ] || echo "deb $extra main"
@@ -44,9 +49,9 @@ pkgs="$gcc make libc6-dev bc kmod libelf1 perl"
 # once a day, or when the list of packages changed
 if [ "$(cat "$root/.updated" 2>/dev/null)" != "$pkgs" ] ||
 	[ -n "$(find "$root/.updated" -mmin +1440)" ]; then
-	chroot "$root" apt-get update -q >&2
+	chroot "$root" apt-get update -qq >&2
 	# shellcheck disable=SC2086
-	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends $pkgs >&2
 	echo "$pkgs" >"$root/.updated"
 	touch "$root/.done"
