@@ -45,17 +45,20 @@ ALL_KERNELS := 7.3 7.3-rt 6.12-rt 7.2 6.12 6.1 5.10
 check-kernels:
 	KERNELS="$(ALL_KERNELS)" scripts/check.sh
 
-# Every lane: host checks, x86_64 6.1 and 6.12, then each foreign one.
+# Every lane (host checks, each x86_64 kernel, the debug kernel, each
+# foreign architecture), two at a time; CI_BUDGET=S keeps to S seconds
+# (scripts/lanes.sh). This is what CI runs.
 check-all:
-	scripts/check-arch.sh x86_64 all
+	scripts/lanes.sh
 
 # The whole suite on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak)
-# built once from linux-source-6.12 and cached outside the repository, with
-# the stress test running PMAP_STRESS seconds (default 10 minutes).
+# built once from linux-source-6.12 (scripts/debug-kernel.sh) and cached
+# outside the repository, with the stress test running PMAP_STRESS seconds
+# (default 10 minutes).
 check-debug:
 	HOST_LANES=0 KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-5400} \
 		TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} \
-		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} pmap.stress=$${PMAP_STRESS:-600}" \
+		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} pmap.stress=$${PMAP_STRESS:-600} pmap.off=reboot" \
 		scripts/check.sh
 
 # The main job: a VM that loads the module and shows a page map.
@@ -79,7 +82,7 @@ help:
 	@echo '  check KERNELS=".." only those series: $(ALL_KERNELS)'
 	@echo '  check-kernels      check on every series: $(ALL_KERNELS)'
 	@echo '  check ARCH=LANE    one foreign lane: $(FOREIGN_LANES)'
-	@echo '  check-all          x86_64 and every foreign lane'
+	@echo '  check-all          every lane, two at a time (CI_BUDGET=S: within S s)'
 	@echo '  check-debug        the suite on a KASAN/lockdep debug kernel (built once)'
 	@echo '  demo               boot a VM, load the module, show a page map'
 	@echo '  install            install pagemap.ko for KDIR (modules_install)'
@@ -92,5 +95,6 @@ help:
 	@echo '  PMAP_VERSION=$(PMAP_VERSION)'
 	@echo 'Environment of the test lanes (scripts/defaults.sh):'
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
+	@echo '  check-all: CI_BUDGET, LANES (names of scripts/lanes.sh), PMAP_STRESS'
 
 .PHONY: all modules install clean tool selftests check check-kernels check-all check-debug demo bench checkpatch help

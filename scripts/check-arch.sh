@@ -126,7 +126,7 @@ deps() {
 	echo "check-arch: installing$missing"
 	for try in 1 2; do
 		# shellcheck disable=SC2086
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=900 \
 			--no-install-recommends $missing \
 			>"$LOGS/check-arch-apt.log" 2>&1 && return 0
 		[ "$try" = 1 ] || { cat "$LOGS/check-arch-apt.log"; exit 1; }
@@ -172,11 +172,8 @@ lane() {
 	make -k -C "$TOP/selftests" OUTPUT="$st" CC="$UCC" \
 		>"$LOGS/$ABI-selftests.log" 2>&1 ||
 		echo "check-arch $1: some selftests failed to build, see $LOGS/$ABI-selftests.log"
-	# shellcheck disable=SC2086
-	$UCC -O2 -Wall -Wextra -static -I"$TOP/include" \
-		-DPMAP_VERSION="\"$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)\"" \
-		-o "$BUILD/$ABI/pagemap" "$TOP/tools/pagemap/pagemap.c" \
-		>"$LOGS/$ABI-tool.log" 2>&1 ||
+	make -C "$TOP/tools/pagemap" CC="$UCC" STATIC=1 BIN="$BUILD/$ABI/pagemap" \
+		TESTOUT="$BUILD/$ABI/tool" >"$LOGS/$ABI-tool.log" 2>&1 ||
 		{ rm -f "$BUILD/$ABI/pagemap"; echo "check-arch $1: the tool did not build, see $LOGS/$ABI-tool.log"; }
 	pack "$1"
 	boot || rc=$?

@@ -14,7 +14,7 @@ set -eu
 S=$TOP/scripts
 t0=$(date +%s)
 pass=0 fail=0 skip=0
-summary=$BUILD/check-summary
+summary=$LOGS/check-summary-$(echo "$KERNELS" | tr " " _)
 mkdir -p "$LOGS"
 : >"$summary"
 

@@ -6,7 +6,12 @@
 
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$TOP/build}		# all outputs (gitignored)
-CACHE=${CACHE:-$BUILD/cache}		# downloaded and unpacked kernels
+# downloaded and unpacked kernels, kept across clones when run as root
+if [ "$(id -u)" = 0 ]; then
+	CACHE=${CACHE:-/var/cache/pagemap/kernels}
+else
+	CACHE=${CACHE:-$BUILD/cache}
+fi
 CHROOTS=${CHROOTS:-/var/cache/pagemap/chroot}	# build chroot per suite (chroot.sh)
 LOGS=${LOGS:-$BUILD/logs}		# build logs and VM console logs
 MODULE_SRC=${MODULE_SRC:-$TOP}		# where Kbuild and the module sources are

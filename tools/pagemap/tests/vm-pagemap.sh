@@ -82,7 +82,7 @@ check "pss of every process: exit 0, the workload listed" \
 all_rss() {
 	run pss --json
 	[ "$rc" = 0 ] || return 1
-	sed -n 's/.*"pid": \([0-9]*\), "comm": "\([^"]*\)", "rss_kb": \([0-9]*\), "pss_kb": \([0-9]*\).*/\1 \2 \3 \4/p' \
+	sed -n 's/.*"pid": \([0-9]*\), "comm": "\([^"]*\)", "source": "[a-z]*", "rss_kb": \([0-9]*\), "pss_kb": \([0-9]*\).*/\1 \2 \3 \4/p' \
 		"$T/out" >"$T/all"
 	bad=0 cnt=0
 	while read -r pid comm rss pss; do
@@ -160,6 +160,110 @@ shm_present() {
 check "maps --source module: the $NPAGES pages of the shared mapping are present" \
 	shm_present
 
+# --- maps per mapping against smaps ---
+# maps_vs_smaps SOURCE PID: each mapping's Rss as smaps says, Pss within 1%
+maps_vs_smaps() {
+	run --source "$1" maps --json "$2"
+	[ "$rc" = 0 ] || return 1
+	sed -n 's/.*"start": "0x\([0-9a-f]*\)".*"rss_kb": \([0-9]*\), "pss_kb": \([0-9]*\).*/\1 \2 \3/p' \
+		"$T/out" >"$T/mm"
+	awk 'NR == FNR { sub(/^0*/, "", $1); rss[$1] = $2; pss[$1] = $3; next }
+		/^[0-9a-f]+-/ { split($1, r, "-"); a = r[1]; sub(/^0*/, "", a); next }
+		$1 == "Rss:" { krss[a] = $2 }
+		$1 == "Pss:" { kpss[a] = $2 }
+		END {
+			for (a in rss) {
+				n++
+				d = pss[a] - kpss[a]; if (d < 0) d = -d
+				if (rss[a] != krss[a] || d > kpss[a] / 100 + 4) {
+					print "# " a ": rss " rss[a] "/" krss[a] " pss " pss[a] "/" kpss[a]
+					bad++
+				}
+			}
+			print "# " n " mappings, " bad + 0 " differ from smaps"
+			exit !(n > 3 && !bad)
+		}' "$T/mm" "/proc/$2/smaps"
+}
+check "maps --source module: each mapping's Rss and Pss as smaps (parent)" \
+	maps_vs_smaps module "$parent"
+check "maps --source kernel: each mapping's Rss and Pss as smaps (parent)" \
+	maps_vs_smaps kernel "$parent"
+
+# --- pss: sorting, totals, units, filters, CSV, groups ---
+: >"$T/w2"
+/tests/pmap_workload $((NPAGES * 4)) >"$T/w2" &
+w2pid=$!
+workload_wait "$T/w2"
+# sorted_by KEY FIELD CMP [OPTIONS]: three processes, each FIELD CMP the next
+sorted_by() {
+	key=$1 fld=$2 cmp=$3
+	shift 3
+	run --source module pss --json --sort "$key" "$@" "$parent" "$child" "$w2pid"
+	[ "$rc" = 0 ] || return 1
+	field "$fld" >"$T/sorted"
+	echo "# --sort $key $*: $fld $(tr '\n' ' ' <"$T/sorted")"
+	awk -v cmp="$cmp" 'NR > 1 && (cmp == "le" ? $1 > last : $1 < last) { bad = 1 }
+		{ last = $1 } END { exit bad || NR != 3 }' "$T/sorted"
+}
+for key in rss pss uss swap; do
+	check "pss --sort $key: largest first" sorted_by "$key" "${key}_kb" le
+done
+check "pss --sort rss --reverse: smallest first" sorted_by rss rss_kb ge --reverse
+check "pss --sort pid: pid order" sorted_by pid pid ge
+check "pss --sort name: by comm, then pid (all pmap_workload)" sorted_by name pid ge
+check "pss --sort pid --reverse: the other way" sorted_by pid pid le --reverse
+run --source module pss --json --total "$parent" "$child"
+check "pss --json --total: processes and their total" \
+	eval '[ "$rc" = 0 ] && grep -q "^{\"processes\": \[" "$T/out" && grep -q "\"total\": {\"processes\": 2," "$T/out"'
+run --source module pss --csv "$parent"
+check "pss --csv: a header and a row" \
+	eval 'head -n 1 "$T/out" | grep -q "^pid,comm,source,rss_kb,pss_kb,uss_kb,swap_kb$" && grep -q "^$parent,pmap_workload,module," "$T/out"'
+run --source module pss --json "$parent"
+# shellcheck disable=SC2034 # used in the eval below
+kb=$(field rss_kb)
+run --source module pss -k "$parent"
+# shellcheck disable=SC2034 # used in the eval below
+got=$(awk -v p="$parent" '$1 == p { print $3 }' "$T/out")
+check "pss -k: Rss as a number of KiB" eval '[ -n "$kb" ] && [ "$got" = "$kb" ]'
+run --source module pss -m "$parent"
+# shellcheck disable=SC2034 # used in the eval below
+got=$(awk -v p="$parent" '$1 == p { print $3 }' "$T/out")
+check "pss -m: Rss as a number of MiB" eval '[ -n "$kb" ] && [ "$got" = $((kb / 1024)) ]'
+run --source module pss --bytes "$parent"
+# shellcheck disable=SC2034 # used in the eval below
+got=$(awk -v p="$parent" '$1 == p { print $3 }' "$T/out")
+check "pss --bytes: Rss as a number of bytes" eval '[ -n "$kb" ] && [ "$got" = $((kb * 1024)) ]'
+run --source module pss --json --name '^pmap_work'
+check "pss --name: only the matching processes" \
+	eval '[ "$rc" = 0 ] && [ "$(grep -c "\"comm\": \"pmap_workload\"" "$T/out")" = 4 ] && [ "$(grep -c "\"pid\"" "$T/out")" = 4 ]'
+run --source module pss --json --user root "$parent"
+check "pss --user root: root's process" eval '[ "$rc" = 0 ] && grep -q "\"pid\": $parent," "$T/out"'
+# A group's Uss: frames only its processes map, each once; at least the
+# sum of its processes' own, at most its Rss. Both sources agree on it.
+by_name() {
+	run --source "$1" pss --json --by name --name '^pmap_workload$'
+	grep '"group": "pmap_workload"' "$T/out" >"$T/g"
+	run --source "$1" pss --json --name '^pmap_workload$'
+	uss=0
+	for u in $(field uss_kb); do uss=$((uss + u)); done
+	guss=$(sed -n 's/.*"uss_kb": \([0-9]*\).*/\1/p' "$T/g")
+	grss=$(sed -n 's/.*"rss_kb": \([0-9]*\).*/\1/p' "$T/g")
+	echo "# --source $1 --by name: $(cat "$T/g"); processes' Uss $uss"
+	echo "$guss" >"$T/guss-$1"
+	grep -q '"processes": 4,' "$T/g" && [ "$guss" -ge "$uss" ] && [ "$guss" -le "$grss" ]
+}
+check "pss --by name --source module: one group of 4, its Uss between its processes' and its Rss" \
+	by_name module
+check "pss --by name --source kernel: the same" by_name kernel
+check "pss --by name: the module and the kernel page maps give the same group Uss" \
+	cmp -s "$T/guss-module" "$T/guss-kernel"
+for by in user cgroup tree; do
+	run --source module pss --json --by "$by" --name '^pmap_workload$'
+	check "pss --by $by: groups with group, processes, rss_kb, pss_kb, uss_kb" \
+		eval '[ "$rc" = 0 ] && grep -q "\"group\": \".*\", \"processes\": [0-9]*, \"source\": \"module\", \"rss_kb\": [0-9]*, \"pss_kb\": [0-9]*, \"uss_kb\": [0-9]*" "$T/out"'
+done
+kill "$w2pid" 2>/dev/null
+
 # --- capture and dump ---
 run --source module capture "$parent" "$T/cap"
 # shellcheck disable=SC2034 # used in the eval below
@@ -197,24 +301,31 @@ check "pss of every process while processes exit: exit 0" [ "$rc" = 0 ]
 
 if su nobody -s /bin/sh -c true 2>/dev/null; then
 	asnobody() { su nobody -s /bin/sh -c "$1"; }
-	rc=0
-	asnobody "pagemap --source module maps $parent" >"$T/out" 2>"$T/err" || rc=$?
+	# nrun CMD: runs the shell command CMD as nobody; status in $rc
+	nrun() {
+		rc=0
+		asnobody "$1" >"$T/out" 2>"$T/err" || rc=$?
+	}
+	nrun "pagemap --source module maps $parent"
 	check "another user's process, module: exit 1, permission denied" \
 		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied" "$T/err"'
-	rc=0
-	asnobody "pagemap --source kernel maps $parent" >"$T/out" 2>"$T/err" || rc=$?
+	nrun "pagemap --source kernel maps $parent"
 	check "another user's process, kernel: exit 1, permission denied" \
 		eval '[ "$rc" = 1 ] && grep -q "pid $parent: permission denied" "$T/err"'
-	rc=0
-	asnobody 'sleep 5 & p=$!; pagemap share $p $p; r=$?; kill $p; exit $r' \
-		>"$T/out" 2>"$T/err" || rc=$?
+	nrun 'sleep 5 & p=$!; pagemap share $p $p; r=$?; kill $p; exit $r'
 	check "without CAP_SYS_ADMIN: share says frame numbers are hidden, exit 1" \
 		eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
-	rc=0
-	asnobody 'sleep 5 & p=$!; pagemap maps $p; r=$?; kill $p; exit $r' \
-		>"$T/out" 2>"$T/err" || rc=$?
+	nrun 'sleep 5 & p=$!; pagemap maps $p; r=$?; kill $p; exit $r'
 	check "without CAP_SYS_ADMIN: maps shows present pages without frames, exit 0" \
 		eval '[ "$rc" = 0 ] && grep -q "present pages" "$T/out" && ! grep -q frames "$T/out"'
+	for src in module kernel; do
+		nrun "sleep 5 & p=\$!; pagemap --source $src pss --json \$p; r=\$?; kill \$p; exit \$r"
+		check "without CAP_SYS_ADMIN, $src: pss of one's own process from smaps_rollup, exit 0" \
+			eval '[ "$rc" = 0 ] && grep -q "\"source\": \"smaps\"" "$T/out" && grep -q smaps_rollup "$T/err"'
+		nrun "sleep 5 & p=\$!; pagemap --source $src capture \$p /tmp/ucap.$$; r=\$?; kill \$p; exit \$r"
+		check "without CAP_SYS_ADMIN, $src: capture fails, frame numbers hidden" \
+			eval '[ "$rc" = 1 ] && grep -q "frame numbers are hidden" "$T/err"'
+	done
 else
 	skip "permission errors" "no su to nobody"
 fi
