@@ -87,6 +87,12 @@ else
 	scripts/check.sh
 endif
 
+# Every Debian kernel series from 5.10 to 7.3 (KERNELS="..." with check
+# selects some), those of other suites built in their chroots (chroot.sh).
+ALL_KERNELS := 7.3 7.3-rt 6.12-rt 7.2 6.12 6.1 5.10
+check-kernels:
+	KERNELS="$(ALL_KERNELS)" scripts/check.sh
+
 # Every lane (host checks, each x86_64 kernel, the debug kernel, each
 # foreign architecture), two at a time; CI_BUDGET=S keeps to S seconds
 # (scripts/lanes.sh). This is what CI runs.
@@ -127,6 +133,8 @@ help:
 	@echo '  tool               build tools/pagemap/pagemap (STATIC=1: static)'
 	@echo '  selftests          build the static selftests into build/selftests'
 	@echo '  check              build and run every test, in QEMU per kernel'
+	@echo '  check KERNELS=".." only those series: $(ALL_KERNELS)'
+	@echo '  check-kernels      check on every series: $(ALL_KERNELS)'
 	@echo '  check ARCH=LANE    one foreign lane: $(FOREIGN_LANES)'
 	@echo '  check-all          every lane, two at a time (CI_BUDGET=S: within S s)'
 	@echo '  check-debug        the suite on a KASAN/lockdep debug kernel (built once)'
@@ -152,4 +160,4 @@ help:
 	@echo '  KERNELS, VM_MEM, VM_SMP, VM_TIMEOUT, TEST_TIMEOUT, VM_LA57, VM_APPEND'
 	@echo '  check-all: CI_BUDGET, CI_WARM_BUDGET, LANES (see scripts/lanes.sh), PMAP_STRESS'
 
-.PHONY: FORCE deb check-debian all modules install uninstall dkms-source dkms-install dkms-uninstall install-tool uninstall-tool clean tool selftests check check-all check-debug demo bench checkpatch help
+.PHONY: FORCE deb check-debian all modules install uninstall dkms-source dkms-install dkms-uninstall install-tool uninstall-tool clean tool selftests check check-kernels check-all check-debug demo bench checkpatch help

@@ -3,8 +3,9 @@
  * Every difference between the kernels this module builds for lives here.
  * The rest of the code is written against the newest supported kernel; on
  * older ones this header supplies the helpers they lack. Checks are feature
- * tests or version comparisons. (checkpatch's LINUX_VERSION_CODE warnings
- * do not apply to this header: selecting by version is its job.)
+ * tests or version comparisons. (checkpatch's LINUX_VERSION_CODE and
+ * deprecated API warnings do not apply to this header: selecting by
+ * version, and naming what old kernels have, is its job.)
  */
 #ifndef _PAGEMAP_COMPAT_H
 #define _PAGEMAP_COMPAT_H
@@ -13,17 +14,52 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/irqflags.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/coredump.h>
+#include <linux/user_namespace.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-#error "pagemap needs Linux 6.1 or later"
-#endif
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
-#error "pagemap supports Linux 6.1 to 6.13: d_revalidate() changed in 6.14"
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0) || \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(7, 4, 0)
+#error "pagemap supports Linux 5.10 to 7.3"
 #endif
 
 #ifndef CONFIG_MMU
 #error "pagemap needs an MMU: there are no page tables to report"
+#endif
+
+/*
+ * ptep_get_lockless() became generic in 5.11: one read of a pte that may
+ * change under a reader holding no page-table lock, in one piece where the
+ * pte is two words (32-bit PAE): the low half, the high half, and the low
+ * half again until it is the same, as the pte is written low half last.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+static inline pte_t ptep_get_lockless(pte_t *ptep)
+{
+#ifdef CONFIG_GUP_GET_PTE_LOW_HIGH
+	pte_t pte;
+
+	do {
+		pte.pte_low = ptep->pte_low;
+		smp_rmb();	/* the low half before the high half */
+		pte.pte_high = ptep->pte_high;
+		smp_rmb();	/* the high half before the low half again */
+	} while (unlikely(pte.pte_low != ptep->pte_low));
+	return pte;
+#else
+	return ptep_get(ptep);
+#endif
+}
+#endif
+
+/* kmap_local_page() appeared in 5.11; before, the walk maps atomically. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define kmap_local_page(page)	kmap_atomic(page)
+#define kunmap_local(addr)	kunmap_atomic(addr)
 #endif
 
 /*
@@ -130,11 +166,124 @@ static inline struct timespec64 simple_inode_init_ts(struct inode *inode)
 }
 #endif
 
-/* inode_operations.setattr() takes a struct mnt_idmap since 6.3. */
+/*
+ * inode_operations.setattr() takes a struct mnt_idmap since 6.3, a struct
+ * user_namespace from 5.12 to 6.2, neither before.
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-#define pmap_idmap mnt_idmap
+#define PMAP_SETATTR_ARGS	struct mnt_idmap *idmap, struct dentry *dentry, \
+				struct iattr *attr
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 12, 0)
+#define PMAP_SETATTR_ARGS	struct user_namespace *idmap, \
+				struct dentry *dentry, struct iattr *attr
 #else
-#define pmap_idmap user_namespace
+#define PMAP_SETATTR_ARGS	struct dentry *dentry, struct iattr *attr
+#endif
+
+/* dentry_operations.d_revalidate() gained the parent and the name in 6.14. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#define PMAP_D_REVALIDATE_ARGS	struct inode *dir, const struct qstr *name, \
+				struct dentry *dentry, unsigned int flags
+#else
+#define PMAP_D_REVALIDATE_ARGS	struct dentry *dentry, unsigned int flags
+#endif
+
+/*
+ * set_default_d_op() appeared in 6.17, when d_set_d_op() stopped being
+ * exported: the dentry operations every new dentry of a superblock gets.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+static inline void set_default_d_op(struct super_block *sb,
+				    const struct dentry_operations *ops)
+{
+	sb->s_d_op = ops;
+}
+#endif
+
+/* generic_delete_inode() was renamed inode_just_drop() in 6.18. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
+#define inode_just_drop	generic_delete_inode
+#endif
+
+/*
+ * find_ge_pid() is exported since 6.0. It is the next allocated pid number
+ * at or after @nr in the namespace's idr, which before is read directly;
+ * both under rcu_read_lock().
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 0, 0)
+static inline struct pid *pmap_find_ge_pid(int nr, struct pid_namespace *ns)
+{
+	return idr_get_next(&ns->idr, &nr);
+}
+
+#define find_ge_pid	pmap_find_ge_pid
+#endif
+
+/*
+ * fault_in_safe_writeable() appeared in 5.16: it faults a user buffer in
+ * for writing without writing to it (fault_in_pages_writeable(), before,
+ * stores zeros, which a reader must never see in its buffer). Returns how
+ * many bytes at the end it could not fault in.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 16, 0)
+static inline size_t fault_in_safe_writeable(const char __user *uaddr,
+					     size_t size)
+{
+	unsigned long addr = (unsigned long)uaddr, end = addr + size;
+	struct mm_struct *mm = current->mm;
+	unsigned long pos = addr;
+	bool unlocked = false;
+
+	if (!size)
+		return 0;
+	if (end < addr || !access_ok(uaddr, size))
+		return size;
+	mmap_read_lock(mm);
+	while (pos < end) {
+		/*
+		 * With &unlocked the fault may drop the lock and retry (a
+		 * userfaultfd waits for its handler that way); without, a
+		 * userfaultfd-registered page fails at once.
+		 */
+		if (fixup_user_fault(mm, pos, FAULT_FLAG_WRITE, &unlocked))
+			break;
+		pos = (pos + PAGE_SIZE) & PAGE_MASK;
+	}
+	mmap_read_unlock(mm);
+	return pos < end ? end - pos : 0;
+}
+#endif
+
+/*
+ * ptrace's task_still_dumpable(): is @task dumpable by its owner, or does
+ * the caller have CAP_SYS_PTRACE over the user namespace of its last exec?
+ * Since 7.2 both live in task->exec_state, which exec replaces under the
+ * task lock and exec_update_lock: it is read under RCU, its dumpability
+ * with READ_ONCE(). Before, they were in @mm, the task's mm.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
+#include <linux/sched/exec_state.h>
+
+static inline bool pmap_task_still_dumpable(struct task_struct *task,
+					    struct mm_struct *mm)
+{
+	const struct task_exec_state *es;
+	bool ok;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	ok = READ_ONCE(es->dumpable) == TASK_DUMPABLE_OWNER ||
+	     ns_capable(es->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	return ok;
+}
+#else
+static inline bool pmap_task_still_dumpable(struct task_struct *task,
+					    struct mm_struct *mm)
+{
+	return get_dumpable(mm) == SUID_DUMP_USER ||
+	       ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+}
 #endif
 
 #endif /* _PAGEMAP_COMPAT_H */

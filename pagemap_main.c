@@ -98,8 +98,7 @@ static bool pmap_may_read(struct task_struct *task, struct mm_struct *mm)
 	if (ok) {
 		/* Read dumpability after the creds, as commit_creds() orders them. */
 		smp_rmb();
-		ok = get_dumpable(mm) == SUID_DUMP_USER ||
-		     ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+		ok = pmap_task_still_dumpable(task, mm);
 	}
 	if (ok)
 		ok = (cred->user_ns == tcred->user_ns &&
@@ -396,8 +395,7 @@ static const struct file_operations pmap_file_fops = {
 };
 
 /* The files are not for changing: no chmod, chown or truncate. */
-static int pmap_setattr(struct pmap_idmap *idmap, struct dentry *dentry,
-			struct iattr *attr)
+static int pmap_setattr(PMAP_SETATTR_ARGS)
 {
 	return -EPERM;
 }
@@ -421,9 +419,11 @@ static void pmap_set_owner(struct inode *inode, struct task_struct *task)
 /*
  * A cached pid dentry stays valid while its pid has a task; pid numbers are
  * reused, so a dead one must be looked up again. The owner is refreshed,
- * since the target may have changed its credentials.
+ * since the target may have changed its credentials. The operations are
+ * the superblock's default, so the root and "self" have them too: those
+ * stay valid.
  */
-static int pmap_pid_revalidate(struct dentry *dentry, unsigned int flags)
+static int pmap_pid_revalidate(PMAP_D_REVALIDATE_ARGS)
 {
 	struct inode *inode = d_inode_rcu(dentry);
 	struct task_struct *task;
@@ -431,6 +431,8 @@ static int pmap_pid_revalidate(struct dentry *dentry, unsigned int flags)
 
 	if (!inode)
 		return 0;
+	if (!S_ISREG(inode->i_mode))
+		return 1;
 	rcu_read_lock();
 	task = pid_task(inode->i_private, PIDTYPE_PID);
 	if (task) {
@@ -441,7 +443,7 @@ static int pmap_pid_revalidate(struct dentry *dentry, unsigned int flags)
 	return valid;
 }
 
-static const struct dentry_operations pmap_pid_dops = {
+static const struct dentry_operations pmap_dops = {
 	.d_revalidate	= pmap_pid_revalidate,
 	.d_delete	= always_delete_dentry,
 };
@@ -546,7 +548,6 @@ static struct dentry *pmap_lookup(struct inode *dir, struct dentry *dentry,
 	pmap_set_owner(inode, task);
 	put_task_struct(task);
 
-	d_set_d_op(dentry, &pmap_pid_dops);
 	return d_splice_alias(inode, dentry);
 }
 
@@ -627,7 +628,7 @@ static void pmap_evict_inode(struct inode *inode)
 
 static const struct super_operations pmap_sops = {
 	.statfs		= simple_statfs,
-	.drop_inode	= generic_delete_inode,
+	.drop_inode	= inode_just_drop,
 	.evict_inode	= pmap_evict_inode,
 };
 
@@ -639,6 +640,7 @@ static int pmap_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_fs_info = get_pid_ns(task_active_pid_ns(current));
 	sb->s_magic = PMAP_MAGIC;
 	sb->s_op = &pmap_sops;
+	set_default_d_op(sb, &pmap_dops);
 	sb->s_time_gran = 1;
 	/* stat() shows a block size of one page: stdio then reads pages. */
 	sb->s_blocksize = PAGE_SIZE;

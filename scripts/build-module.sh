@@ -3,7 +3,11 @@
 #
 # build-module.sh SERIES: build pagemap.ko for that kernel (see
 # fetch-kernel.sh) with W=1 in $BUILD/ABI/module. Any compiler or modpost
-# warning fails the build; the log is $LOGS/ABI-build.log.
+# warning fails the build; the log is $LOGS/ABI-build.log. A kernel of
+# another suite is built in that suite's chroot (CHROOT, from chroot.sh),
+# with its compiler: in a mount namespace of its own, /proc is mounted there
+# (objtool reads it), and $BUILD (the output) and $CACHE (the headers) are
+# bind-mounted at the same paths.
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"
@@ -21,7 +25,18 @@ cp "$MODULE_SRC/Kbuild" "$out/"
 for f in "$MODULE_SRC"/*.c "$MODULE_SRC"/*.h "$MODULE_SRC/include"; do
 	[ ! -e "$f" ] || cp -r "$f" "$out/"
 done
-if ! make -C "$KDIR" M="$out" W=1 PMAP_VERSION="$ver" modules >"$log" 2>&1; then
+set -- make -C "$KDIR" M="$out" W=1 PMAP_VERSION="$ver" modules
+if [ -n "${CHROOT:-}" ]; then
+	mkdir -p "$CHROOT$BUILD" "$CHROOT$CACHE"
+	# shellcheck disable=SC2016
+	set -- unshare --mount --propagation private sh -euc '
+		mount -t proc proc "$0/proc"
+		mount --bind "$1" "$0$1"
+		mount --bind "$2" "$0$2"
+		shift 2
+		exec chroot "$0" "$@"' "$CHROOT" "$BUILD" "$CACHE" "$@"
+fi
+if ! "$@" >"$log" 2>&1; then
 	cat "$log"
 	echo "build $ABI: make failed, log in $log"
 	exit 1

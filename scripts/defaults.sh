@@ -12,6 +12,7 @@ if [ "$(id -u)" = 0 ]; then
 else
 	CACHE=${CACHE:-$BUILD/cache}
 fi
+CHROOTS=${CHROOTS:-/var/cache/pagemap/chroot}	# build chroot per suite (chroot.sh)
 LOGS=${LOGS:-$BUILD/logs}		# build logs and VM console logs
 MODULE_SRC=${MODULE_SRC:-$TOP}		# where Kbuild and the module sources are
 KERNELS=${KERNELS:-6.1 6.12}		# Debian kernel series to test
@@ -26,5 +27,5 @@ VM_APPEND=${VM_APPEND:-transparent_hugepage=madvise}	# extra kernel args
 HOST_LANES=${HOST_LANES:-1}		# 0: check.sh runs only the VM lanes
 DEBIAN_IMAGE=${DEBIAN_IMAGE:-/var/cache/pagemap/debian-image}	# check-debian's
 					# Debian 12 disk image (debian-image.sh)
-export HOST_LANES TOP BUILD CACHE LOGS MODULE_SRC KERNELS VM_MEM VM_SMP VM_CPU VM_LA57 \
-	VM_TIMEOUT TEST_TIMEOUT VM_APPEND DEBIAN_IMAGE
+export HOST_LANES TOP BUILD CACHE CHROOTS LOGS MODULE_SRC KERNELS VM_MEM VM_SMP \
+	VM_CPU VM_LA57 VM_TIMEOUT TEST_TIMEOUT VM_APPEND DEBIAN_IMAGE

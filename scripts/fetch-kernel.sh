@@ -1,14 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# fetch-kernel.sh SERIES: find the Debian kernel of SERIES (6.1 or 6.12) to
-# build and boot against, download what is missing into $CACHE, and write
-# $CACHE/kernel-SERIES.env (ABI, KDIR, VMLINUZ), which it also prints.
+# fetch-kernel.sh SERIES: find the Debian kernel of SERIES to build and boot
+# against, download what is missing into $CACHE, and write
+# $CACHE/kernel-SERIES.env (ABI, KDIR, VMLINUZ, and CHROOT where the build
+# runs in another suite's chroot), which it also prints.
 #   6.1:  the headers installed by linux-headers-amd64 (/usr/src).
-#   6.12: the newest linux-headers-6.12.N+deb12-amd64 in apt, downloaded with
-#         -common and linux-kbuild and unpacked into $CACHE/ABI/root, since
-#         installing it would pull the kernel image onto the host.
-# Both: the linux-image-ABI-unsigned package's vmlinuz, unpacked likewise.
+#   6.12: the newest linux-headers-6.12.N+deb12-amd64 in the host's apt.
+#   5.10 (bullseye-security), 6.12-rt (trixie), 7.2 (sid), 7.3 and 7.3-rt
+#         (trixie-backports): the newest headers of the series in the build
+#         chroot of that suite (chroot.sh), downloaded by apt inside it; the
+#         libraries its linux-kbuild needs are installed in the chroot.
+# The headers, their -common part and linux-kbuild are unpacked into
+# $CACHE/ABI/root, never installed (that would pull the image onto the
+# host), and so is the kernel: /boot/vmlinuz-ABI of linux-image-ABI-unsigned,
+# or from 7.x, where that package is gone, /usr/lib/modules/ABI/vmlinuz of
+# linux-binary-ABI.
 #   debug: the debug kernel that debug-kernel.sh builds from linux-source-6.12.
 set -eu
 # shellcheck source=defaults.sh
@@ -19,23 +26,51 @@ sandbox=
 [ "$(id -u)" != 0 ] || sandbox=-oAPT::Sandbox::User=root
 env=$CACHE/kernel-$series.env
 
-# unpack PACKAGE...: apt-get download each package and unpack it into $root
-unpack() {
-	mkdir -p "$CACHE/debs" "$root"
-	for pkg; do
-		deb=$(find "$CACHE/debs" -name "${pkg}_*.deb" | head -n 1)
-		if [ -z "$deb" ]; then
-			(cd "$CACHE/debs" && apt-get download -q ${sandbox:+"$sandbox"} "$pkg")
-			deb=$(find "$CACHE/debs" -name "${pkg}_*.deb" | head -n 1)
+# newest REGEX: the newest linux-headers-REGEX package name in apt
+newest() {
+	${chroot:+chroot "$chroot"} apt-cache pkgnames linux-headers- |
+		grep -E "^linux-headers-$1\$" | sort -V | tail -n 1
+}
+
+# fetch PACKAGE: download PACKAGE into $debs unless there; print its .deb
+fetch() {
+	deb=$(find "$debs" -name "${1}_*.deb" | head -n 1)
+	if [ -z "$deb" ]; then
+		mkdir -p "$debs"
+		if [ -n "$chroot" ]; then
+			chroot "$chroot" sh -c "cd /debs && apt-get download -q \
+				-oAPT::Sandbox::User=root $1" >&2
+		else
+			(cd "$debs" && apt-get download -q ${sandbox:+"$sandbox"} "$1" >&2)
 		fi
+		deb=$(find "$debs" -name "${1}_*.deb" | head -n 1)
+	fi
+	echo "$deb"
+}
+
+# unpack PACKAGE...: fetch each package and unpack it into $root
+unpack() {
+	mkdir -p "$debs" "$root"
+	for pkg; do
+		deb=$(fetch "$pkg")
 		case $pkg in
 		linux-image-*)	# only the kernel: the guest needs no modules
 			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$root" ./boot ;;
+		linux-binary-*)
+			dpkg-deb --fsys-tarfile "$deb" |
+				tar -x -C "$root" "./usr/lib/modules/$abi/vmlinuz" ;;
 		*)	dpkg-deb -x "$deb" "$root" ;;
 		esac
 	done
 }
 
+# deps PACKAGE: the packages PACKAGE depends on whose names match REGEX
+deps() {
+	dpkg-deb -f "$(fetch "$1")" Depends | tr ',' '\n' |
+		sed 's/^ *//; s/ .*//' | grep -E "$2" || true
+}
+
+chroot='' suite=''
 case $series in
 debug)
 	out=$("$(dirname "$0")/debug-kernel.sh")
@@ -54,29 +89,48 @@ debug)
 		exit 1
 	fi
 	;;
-6.12)
-	abi=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
-		cut -d' ' -f1 | sort -V | tail -n 1)
-	abi=${abi#linux-headers-}
-	[ -n "$abi" ] || { echo "no 6.12 headers in apt (apt-get update?)" >&2; exit 1; }
-	kdir=$CACHE/$abi/root/usr/src/linux-headers-$abi
-	;;
+6.12)	abi=$(newest '6\.12\.[0-9]+\+deb12-amd64') ;;
+5.10)	suite=bullseye abi='5\.10\.0-[0-9]+-amd64' ;;
+6.12-rt) suite=trixie abi='6\.12\.[0-9]+\+deb13-rt-amd64' ;;
+7.2)	suite=sid abi='7\.2\.[0-9]+\+deb14-amd64' ;;
+7.3)	suite=trixie abi='7\.3\.[0-9]+\+deb13-amd64' ;;
+7.3-rt)	suite=trixie abi='7\.3\.[0-9]+\+deb13-rt-amd64' ;;
 *)
 	echo "unknown kernel series $series" >&2; exit 1 ;;
 esac
+if [ -n "$suite" ]; then
+	chroot=$("$(dirname "$0")/chroot.sh" "$suite")
+	abi=$(newest "$abi")
+fi
+debs=${chroot:-$CACHE}/debs
+if [ "$series" != 6.1 ]; then
+	abi=${abi#linux-headers-}
+	[ -n "$abi" ] || { echo "no $series headers in apt" >&2; exit 1; }
+	kdir=$CACHE/$abi/root/usr/src/linux-headers-$abi
+fi
 
 root=$CACHE/$abi/root
-vmlinuz=$root/boot/vmlinuz-$abi
+case $abi in
+[1-6].*) image=linux-image-$abi-unsigned vmlinuz=$root/boot/vmlinuz-$abi ;;
+*)	image=linux-binary-$abi vmlinuz=$root/usr/lib/modules/$abi/vmlinuz ;;
+esac
 if [ ! -f "$CACHE/$abi/done" ]; then
 	rm -rf "$root"
 	if [ "$series" != 6.1 ]; then
-		up=${abi%-amd64}
-		unpack "linux-headers-$abi" "linux-headers-$up-common" \
-			"linux-kbuild-$up"
-		sed -i "s|^include /usr/src/|include $root/usr/src/|" "$kdir/Makefile"
+		# shellcheck disable=SC2046
+		unpack "linux-headers-$abi" $(deps "linux-headers-$abi" \
+			'^linux-(headers-.*-common|kbuild-)')
+		sed -i "s|\([ =]\)/usr/src/|\1$root/usr/src/|" "$kdir/Makefile"
 	fi
-	unpack "linux-image-$abi-unsigned"
+	if [ -n "$chroot" ]; then
+		# what the kbuild host tools (modpost, objtool) link against
+		kbuild=$(deps "linux-headers-$abi" '^linux-kbuild-')
+		chroot "$chroot" env DEBIAN_FRONTEND=noninteractive apt-get -q -y \
+			satisfy "$(dpkg-deb -f "$(fetch "$kbuild")" Depends)" >&2
+	fi
+	unpack "$image"
 	[ -f "$vmlinuz" ] && [ -f "$kdir/Makefile" ]
 	touch "$CACHE/$abi/done"
 fi
-printf 'ABI=%s\nKDIR=%s\nVMLINUZ=%s\n' "$abi" "$kdir" "$vmlinuz" | tee "$env"
+printf 'ABI=%s\nKDIR=%s\nVMLINUZ=%s\nCHROOT=%s\n' "$abi" "$kdir" "$vmlinuz" \
+	"$chroot" | tee "$env"
