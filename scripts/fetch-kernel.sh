@@ -70,14 +70,20 @@ deps() {
 		sed 's/^ *//; s/ .*//' | grep -E "$2" || true
 }
 
-chroot='' suite=''
-case $series in
-debug)
+mkdir -p "$CACHE"
+if [ "$series" = debug ]; then
 	out=$("$(dirname "$0")/debug-kernel.sh")
 	printf 'ABI=6.12-debug\nKDIR=%s\nVMLINUZ=%s\n' "$out" "$out/bzImage" |
 		tee "$env"
 	exit 0
-	;;
+fi
+# one fetch at a time: lanes running side by side share the cache and the
+# chroots (and apt in them)
+exec 9>"$CACHE/.fetch.lock"
+flock 9
+
+chroot='' suite=''
+case $series in
 6.1)
 	# the ABI the installed metapackage points at
 	abi=$(dpkg-query -W -f '${Depends}' linux-headers-amd64 2>/dev/null |
