@@ -3,7 +3,8 @@
 #
 # check.sh (make check): every test lane. Packages and kernels (deps.sh);
 # the static selftests and tool; host lanes (the tool's host tests,
-# checkpatch, make install into staging roots, the Debian packages, lint of
+# checkpatch, make install into staging roots, kernels outside the range,
+# the Debian packages, lint of
 # every shell script); then per kernel of $KERNELS: the module with W=1, the
 # initramfs and the VM running every selftest. Prints each lane's result,
 # then one line `N passed, N failed, N skipped` over all of them; exits 1 on
@@ -105,6 +106,7 @@ else
 	fi
 	tap checkpatch "$S/checkpatch.sh"
 	tap "make install" "$S/test-install.sh"
+	tap "kernels outside 5.10 to 7.3" "$S/test-range.sh"
 	step "debian packages, lintian clean" "$S/build-deb.sh"
 	if command -v shellcheck >/dev/null; then
 		tap shellcheck lint_shell
