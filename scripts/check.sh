@@ -4,11 +4,11 @@
 # check.sh (make check): every test lane. Packages and kernels (deps.sh);
 # the static selftests and tool; host lanes (the tool's host tests,
 # checkpatch, make install into staging roots, kernels outside the range,
-# the Debian packages, lint of
-# every shell script); then per kernel of $KERNELS: the module with W=1, the
-# initramfs and the VM running every selftest. Prints each lane's result,
-# then one line `N passed, N failed, N skipped` over all of them; exits 1 on
-# any failure or missing verdict.
+# the Debian packages, lint of every shell script); then per kernel of
+# $KERNELS: the module with W=1, the initramfs and the VM running every
+# selftest. Prints each lane's result, then one line
+# `N passed, N failed, N skipped` over all of them; exits 1 on any failure
+# or missing verdict.
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"
