@@ -60,7 +60,7 @@ dkms-uninstall:
 deb:
 	scripts/build-deb.sh
 
-# The tool and its man page, under PREFIX (default /usr/local) and DESTDIR.
+# The tool and its man pages, pagemap(1) and pagemap(5), under PREFIX (default /usr/local) and DESTDIR.
 install-tool uninstall-tool:
 	$(MAKE) -C tools/pagemap $(@:-tool=)
 
@@ -146,7 +146,7 @@ help:
 	@echo '  dkms-install       dkms-source, then dkms install for every kernel'
 	@echo '  dkms-uninstall     dkms remove --all and the sources'
 	@echo '  deb                the Debian packages in build/deb, with lintian'
-	@echo '  install-tool       install the tool and its man page (PREFIX, DESTDIR)'
+	@echo '  install-tool       install the tool, pagemap(1), pagemap(5) (PREFIX, DESTDIR)'
 	@echo '  uninstall-tool     remove them'
 	@echo '  bench              benchmark against /proc/<pid>/pagemap in QEMU'
 	@echo '  checkpatch         checkpatch --strict on every C file'

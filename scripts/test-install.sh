@@ -61,10 +61,12 @@ t "make install-tool PREFIX=/usr DESTDIR=..." \
 	run make -C "$TOP" install-tool PREFIX=/usr DESTDIR="$root"
 t "the tool is installed" test -x "$root/usr/bin/pagemap"
 t "pagemap(1) is installed" test -f "$root/usr/share/man/man1/pagemap.1"
+t "pagemap(5) is installed" test -f "$root/usr/share/man/man5/pagemap.5"
 t "pagemap --version shows $ver" \
 	test "$("$root/usr/bin/pagemap" --version)" = "pagemap $ver"
 t "make uninstall-tool" \
 	run make -C "$TOP" uninstall-tool PREFIX=/usr DESTDIR="$root"
+t "pagemap(5) is removed" test ! -e "$root/usr/share/man/man5/pagemap.5"
 t "no file of the tool left" none "$root" -type f
 if command -v dpkg-parsechangelog >/dev/null; then
 	t "debian/changelog repeats VERSION" test \
