@@ -152,7 +152,8 @@ stage_after_reboot() {
 		sh -c 'systemctl daemon-reload; ! systemctl cat proc-pagemap.mount >/dev/null 2>&1'
 	check "no modules-load.d file, tool or man page left" gone \
 		/usr/lib/modules-load.d/pagemap.conf /usr/bin/pagemap \
-		/usr/share/man/man1/pagemap.1.gz /usr/share/doc/pagemap-tools \
+		/usr/share/man/man1/pagemap.1.gz /usr/share/man/man5/pagemap.5.gz \
+		/usr/share/doc/pagemap-tools \
 		/usr/share/doc/pagemap-dkms
 	check "dpkg lists neither package" sh -c \
 		"! dpkg-query -W -f '\${db:Status-Abbrev}\n' pagemap-dkms pagemap-tools 2>/dev/null | grep -q '^.i'"

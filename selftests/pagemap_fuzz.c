@@ -3,7 +3,8 @@
  * Seeded random sequences of open, lseek, read, pread and close on maps of
  * several targets (self, a forked child, pid 1, a kernel thread, a child
  * that exits in the middle), with random positions, counts and buffers,
- * every result checked against a model of CONTRACT.md ("Reads and seeks").
+ * every result checked against a model of docs/pagemap.rst ("Reading" and
+ * "Seeking").
  *
  * PMAP_FUZZ_SEED=0x... replays a run; -n N, PMAP_FUZZ_OPS=N or pmap.fuzz_ops=N
  * on the kernel command line sets the number of operations (default
