@@ -58,7 +58,8 @@ t "the host's $host_ko is untouched" \
 
 root=$tmp/tool
 t "make install-tool PREFIX=/usr DESTDIR=..." \
-	run make -C "$TOP" install-tool PREFIX=/usr DESTDIR="$root"
+	run make -C "$TOP" install-tool PREFIX=/usr DESTDIR="$root" \
+	BIN="$tmp/pagemap" TESTOUT="$tmp/tool-build"
 t "the tool is installed" test -x "$root/usr/bin/pagemap"
 t "pagemap(1) is installed" test -f "$root/usr/share/man/man1/pagemap.1"
 t "pagemap(5) is installed" test -f "$root/usr/share/man/man5/pagemap.5"
