@@ -102,11 +102,11 @@ check-all:
 # The whole suite on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak)
 # built once from linux-source-6.12 (scripts/debug-kernel.sh) and cached
 # outside the repository, with the stress test running PMAP_STRESS seconds
-# (default 10 minutes).
+# (default 10 minutes) and the fuzzer PMAP_FUZZ_OPS operations (1000000).
 check-debug:
 	HOST_LANES=0 KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-5400} \
 		TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} \
-		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} pmap.stress=$${PMAP_STRESS:-600} pmap.off=reboot" \
+		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} pmap.stress=$${PMAP_STRESS:-600} pmap.fuzz_ops=$${PMAP_FUZZ_OPS:-1000000} pmap.off=reboot" \
 		scripts/check.sh
 
 # The Debian packages in a Debian 12 guest booted from a disk image (made
