@@ -14,8 +14,14 @@
 # exit 0 pass, 1 fail.
 set -eu
 cd "$(dirname "$0")/.."
-# shellcheck source=defaults.sh
-. scripts/defaults.sh
+# the folders of scripts/defaults.sh, but none of its settings exported to
+# the lanes: each lane's make target sets its own (check-debug's longer
+# timeouts, say)
+read -r BUILD LOGS CACHE < <(
+	# shellcheck source=defaults.sh
+	TOP=$PWD . scripts/defaults.sh
+	echo "$BUILD $LOGS $CACHE"
+)
 
 # name, then the command; first come, first started
 table() {
