@@ -553,9 +553,11 @@ import json, sys
 r = json.load(open(sys.argv[1]))[0]
 want = [int(x) for x in sys.argv[2:5]]
 print("# as nobody: %s; smaps_rollup Rss, Pss, Private %s" % (r, want))
-# Rss and Uss exact; Pss within 1% (the libraries it shares move meanwhile)
-sys.exit(not (r["source"] == "smaps" and [r["rss_kb"], r["uss_kb"]] == want[0::2] and
-              abs(r["pss_kb"] - want[1]) <= want[1] // 100 + 4))
+# Rss exact; Pss and Uss within 1% and two pages: a library page the
+# process maps alone turns shared when another process maps it meanwhile
+near = lambda a, b: abs(a - b) <= b // 100 + 8
+sys.exit(not (r["source"] == "smaps" and r["rss_kb"] == want[0] and
+              near(r["pss_kb"], want[1]) and near(r["uss_kb"], want[2])))
 EOF
 	}
 	check "without CAP_SYS_ADMIN pss of one's own process: smaps_rollup's Rss, Pss, Uss, \"source\": \"smaps\", one line on stderr" \
