@@ -3,12 +3,11 @@
 #
 # check-arch.sh LANE...: `make check ARCH=LANE` for the foreign lanes of
 # scripts/arch.sh (arm64 i386 s390x ppc64el arm64-16k; `all`: every one of
-# them), one VM at a time. The lane x86_64 runs scripts/check.sh (both x86_64
-# kernels and the host lanes), so `check-arch.sh x86_64 all` is check-all.
-# Per lane: fetch the Debian kernel (fetch-foreign-kernel.sh), cross-build
+# them), one VM at a time (x86_64 is scripts/check.sh, every lane together
+# make check-all). Per lane: fetch the Debian kernel (fetch-foreign-kernel.sh), cross-build
 # the module with W=1 (build-module.sh), cross-build the static selftests
 # (selftests/Makefile with CC=) and the tool, pack the initramfs
-# (mkinitramfs.sh, then the lane's busybox, tests and tool swapped in), boot
+# (mkinitramfs.sh with the lane's busybox, tests and tool), boot
 # it in QEMU (TCG) with pmap.job=check plus guest-capture.sh, and keep the
 # map capture in $BUILD/captures/LANE.bin. Ends with one line
 # `N passed, N failed, N skipped`; exit 0 pass, 1 fail, 2 no verdict.
@@ -19,13 +18,12 @@ set -eu
 . "$(dirname "$0")/arch.sh"
 S=$(cd "$(dirname "$0")" && pwd)
 
-[ $# -gt 0 ] || { echo "usage: check-arch.sh LANE...|all (lanes: x86_64 $LANES)" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: check-arch.sh LANE...|all (lanes: $LANES)" >&2; exit 2; }
 lanes=
 for l; do
 	case $l in
 	all)	lanes="$lanes $LANES" ;;
-	*)	arch_set "$l" 2>/dev/null || [ "$l" = x86_64 ] ||
-			{ arch_set "$l"; exit 2; }
+	*)	arch_set "$l" || exit 2
 		lanes="$lanes $l" ;;
 	esac
 done
@@ -38,66 +36,33 @@ pack() {
 	while read -r t; do
 		[ -f "$st/$t" ] || echo "check-arch $1: selftest $t was not built"
 	done <"$st/list"
-	if grep -q 'BUSYBOX:-' "$S/mkinitramfs.sh"; then
-		BUSYBOX=$BUSYBOX TOOL=$BUILD/$ABI/pagemap SELFTESTS=$st \
-			EXTRA_TESTS=$S/guest-capture.sh "$S/mkinitramfs.sh" "$1"
-		return
-	fi
-	# until mkinitramfs.sh takes them: swap them into what it made
-	"$S/mkinitramfs.sh" "$1" >/dev/null
-	root=$BUILD/$ABI/initramfs
-	cp "$BUSYBOX" "$root/bin/busybox"
-	rm -f "$root/bin/pagemap"
-	[ ! -x "$BUILD/$ABI/pagemap" ] || cp "$BUILD/$ABI/pagemap" "$root/bin/"
-	find "$root/tests" -type f ! -name 'vm-*.sh' -exec rm {} +
-	find "$st" -maxdepth 1 -type f ! -name '*.[od]' \
-		-exec cp {} "$root/tests/" \;
-	for t in "$root"/tests/vm-*.sh; do
-		[ ! -f "$t" ] || basename "$t" >>"$root/tests/list"
-	done
-	install -m 755 "$S/guest-capture.sh" "$root/tests/"
-	echo guest-capture.sh >>"$root/tests/list"
-	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) |
-		gzip -1 >"$BUILD/$ABI/initramfs.cpio.gz"
-	echo "check-arch $1: initramfs with $(grep -c . "$root/tests/list") tests"
+	BUSYBOX=$BUSYBOX TOOL=$BUILD/$ABI/pagemap SELFTESTS=$st \
+		EXTRA_TESTS=$S/guest-capture.sh "$S/mkinitramfs.sh" "$1"
 }
 
-# boot LANE: run the VM (run-vm.sh when it takes VM_QEMU and VM_CONSOLE),
-# show its console from /init on, keep the capture; exit as run-vm.sh
+# boot LANE: run the VM (run-vm.sh), show its console from /init on, keep
+# the capture; res is its verdict line; exit as vm-verdict.sh
 boot() {
 	log=$LOGS/$ABI-check.log
 	echo "check-arch $LANE: booting $ABI, console in $log"
-	if grep -q 'VM_QEMU:-' "$S/run-vm.sh"; then
-		VM_QEMU=$QEMU VM_CONSOLE=$CONSOLE VM_MEM=$LANE_MEM VM_LA57=$LANE \
-			VM_APPEND="pmap.expect=$EXPECT $LANE_APPEND" VM_QUIET=1 \
-			"$S/run-vm.sh" "$LANE" check >/dev/null || true
-	else
-		# shellcheck disable=SC2086
-		set -- $QEMU -accel tcg -m "$LANE_MEM" -smp "$VM_SMP" \
-			-nographic -no-reboot -net none -kernel "$VMLINUZ" \
-			-initrd "$BUILD/$ABI/initramfs.cpio.gz" \
-			-append "console=$CONSOLE panic=-1 pmap.job=check pmap.timeout=$TEST_TIMEOUT pmap.expect=$EXPECT $LANE_APPEND"
-		timeout "$VM_TIMEOUT" "$@" </dev/null >"$log" 2>&1 || true
-	fi
+	VM_QEMU=$QEMU VM_CONSOLE=$CONSOLE VM_MEM=$LANE_MEM VM_LA57=$LANE \
+		VM_APPEND="pmap.expect=$EXPECT $LANE_APPEND" VM_QUIET=1 \
+		"$S/run-vm.sh" "$LANE" check >/dev/null || true
 	tr -d '\r' <"$log" | sed -n '/Run \/init/,$p' |
 		sed '/^# capture-begin/,/^# capture-end/{/^#/!d}'
 	tr -d '\r' <"$log" | sed -n '/^# capture-begin/,/^# capture-end/p' |
 		sed '1d;$d' | base64 -d 2>/dev/null |
 		gunzip >"$BUILD/captures/$LANE.bin" 2>/dev/null ||
 		rm -f "$BUILD/captures/$LANE.bin"
-	res=$(tr -d '\r' <"$log" |
-		grep -o 'PMAP_RESULT: [0-9]* passed, [0-9]* failed, [0-9]* skipped' |
-		tail -n 1) || true
-	if [ -z "$res" ]; then
+	vrc=0
+	res=$("$S/vm-verdict.sh" "$log") || vrc=$?
+	if [ "$vrc" = 2 ]; then
 		tail -n 30 "$log"
 		echo "check-arch $LANE: no verdict (hang, crash or panic), see $log"
 		return 2
 	fi
 	echo "check-arch $LANE: $res"
-	case $res in
-	*" 0 failed"*)	return 0 ;;
-	*)		return 1 ;;
-	esac
+	return "$vrc"
 }
 
 # deps: the packages every lane asks for (as root: installed; otherwise
@@ -105,7 +70,6 @@ boot() {
 deps() {
 	missing=
 	for l in $lanes; do
-		[ "$l" != x86_64 ] || continue
 		arch_set "$l"
 		for pkg in $PKGS; do
 			dpkg-query -W -f '${Status}\n' "$pkg" 2>/dev/null |
@@ -136,30 +100,10 @@ deps() {
 	done
 }
 
-# x86 LANE: scripts/check.sh, counted by its last line
-x86() {
-	rc=0
-	"$S/check.sh" | tee "$LOGS/check-x86_64.log" || rc=$?
-	res=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' \
-		"$LOGS/check-x86_64.log" | tail -n 1) || true
-	if [ -n "$res" ]; then
-		# shellcheck disable=SC2086
-		set -- $res
-		p=$1 f=$3 s=$5
-	else
-		f=1 rc=2
-	fi
-}
-
 # lane LANE: everything for one lane; sets p f s (counts) and rc
 lane() {
 	start=$(date +%s)
 	p=0 f=0 s=0 rc=0
-	if [ "$1" = x86_64 ]; then
-		x86
-		echo "check-arch x86_64: $(($(date +%s) - start)) s"
-		return
-	fi
 	arch_set "$1"
 	"$S/fetch-foreign-kernel.sh" "$1" >"$LOGS/fetch-$1.log" 2>&1 ||
 		{ cat "$LOGS/fetch-$1.log"; f=1 rc=2; return; }
