@@ -93,6 +93,8 @@ FIXTURE(race) {
 	struct mutator_arg args[MUTATORS];
 	pid_t target;		/* 0: the mutators are our own threads */
 	uint64_t max_pfn;
+	char *window;		/* where the test reads to, out of their reach */
+	size_t window_len;
 };
 
 FIXTURE_VARIANT(race) {
@@ -130,6 +132,17 @@ FIXTURE_SETUP(race)
 	ASSERT_NE(MAP_FAILED, self->a.base);
 	self->a.deadline = pt_now() + RUN_SECONDS;
 	self->max_pfn = pt_max_pfn();
+	/*
+	 * The read buffer is reserved before the mutators start: reserved
+	 * later, it could land in a slot they have unmapped, and their next
+	 * MAP_FIXED or munmap of that slot would take it away mid-decode.
+	 * Sized for the arena plus a margin on each side at the largest
+	 * entry size (8 bytes).
+	 */
+	self->window_len = ((self->len / pt_page_size()) + 2 * 512) * 8;
+	self->window = mmap(NULL, self->window_len, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->window);
 	if (variant->other_process) {
 		self->target = pt_fork();
 		ASSERT_GE(self->target, 0);
@@ -157,6 +170,7 @@ FIXTURE_TEARDOWN(race)
 		for (i = 0; i < MUTATORS; i++)
 			pthread_join(self->threads[i], NULL);
 	}
+	munmap(self->window, self->window_len);
 }
 
 TEST_F_TIMEOUT(race, reads_into_unfaulted_memory_while_the_map_changes, 90)
@@ -164,7 +178,7 @@ TEST_F_TIMEOUT(race, reads_into_unfaulted_memory_while_the_map_changes, 90)
 	struct pmap pm;
 	size_t e, pages, bufsz, i, bad = 0;
 	unsigned long reads = 0;
-	char *window;
+	char *window = self->window;
 	int ret;
 
 	ret = pmap_open(self->target, &pm);
@@ -173,10 +187,8 @@ TEST_F_TIMEOUT(race, reads_into_unfaulted_memory_while_the_map_changes, 90)
 	/* the arena plus a margin on each side */
 	pages = (self->len >> pm.h.page_shift) + 2 * 512;
 	bufsz = pages * e;
-	/* reserved once, then replaced by fresh memory for every read */
-	window = mmap(NULL, bufsz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		      -1, 0);
-	ASSERT_NE(MAP_FAILED, window);
+	ASSERT_LE(bufsz, self->window_len);
+	/* the window is replaced by fresh memory for every read */
 
 	while (pt_now() < self->a.deadline + 0.2) {
 		unsigned char *buf = mmap(window, bufsz, PROT_READ | PROT_WRITE,
@@ -207,7 +219,6 @@ TEST_F_TIMEOUT(race, reads_into_unfaulted_memory_while_the_map_changes, 90)
 		       self->a.ops[1], self->a.ops[2]);
 	EXPECT_GT(reads, 0);
 	EXPECT_EQ(0, bad);
-	munmap(window, bufsz);
 	pmap_close(&pm);
 }
 
