@@ -19,8 +19,8 @@ set -eu
 cp=$BUILD/linux-source/scripts/checkpatch.pl
 LINUX_SOURCE_DIR=$BUILD/linux-source "$TOP/scripts/extract-linux-source.sh" >&2
 cd "$TOP"
-[ $# -gt 0 ] || set -- ./*.c ./*.h include/*.h tools/pagemap/*.c \
-	tools/pagemap/tests/*.c selftests/*.c selftests/*.h bench/*.c
+# shellcheck disable=SC2046 # tracked files only, never build outputs
+[ $# -gt 0 ] || set -- $(git ls-files -- "*.c" "*.h")
 USER_IGNORE=${USER_IGNORE-PREFER_KERNEL_TYPES,BIT_MACRO,PREFER_DEFINED_ATTRIBUTE_MACRO,CAMELCASE,VOLATILE}
 n=0 rc=0
 for f; do

@@ -94,13 +94,13 @@ static int stop_target(struct target *t)
 /* In a child as @uid/@gid: try to open @pid's map; returns errno or 0. */
 static int open_as(uid_t uid, gid_t gid, pid_t pid)
 {
-	struct pmap pm;
+	struct pt_map pm;
 	pid_t child = pt_fork();
 	int ret;
 
 	if (child == 0) {
 		CHILD_CHECK(!pt_become(uid, gid), "%m");
-		ret = pmap_open(pid, &pm);
+		ret = pt_map_open(pid, &pm);
 		_exit(ret ? -ret : 0);
 	}
 	return pt_wait(child);
@@ -201,14 +201,14 @@ TEST_F(access, same_process_always_may_even_non_dumpable)
 
 	ASSERT_GE(child, 0);
 	if (child == 0) {
-		struct pmap pm;
+		struct pt_map pm;
 
 		CHILD_CHECK(!pt_become(READER_UID, READER_GID), "%m");
 		CHILD_CHECK(!prctl(PR_SET_DUMPABLE, 0), "%m");
-		CHILD_CHECK(pmap_open(0, &pm) == 0, "self");
-		pmap_close(&pm);
-		CHILD_CHECK(pmap_open(getpid(), &pm) == 0, "own pid");
-		pmap_close(&pm);
+		CHILD_CHECK(pt_map_open(0, &pm) == 0, "self");
+		pt_map_close(&pm);
+		CHILD_CHECK(pt_map_open(getpid(), &pm) == 0, "own pid");
+		pt_map_close(&pm);
 		_exit(0);
 	}
 	EXPECT_EQ(0, pt_wait(child));
@@ -229,7 +229,7 @@ TEST_F(access, unprivileged_reader_sees_zero_for_present_pages)
 					    READER_UID, READER_GID, 1, 0 };
 		char *heap = malloc(64 * self->page);
 		struct target t;
-		struct pmap pm;
+		struct pt_map pm;
 		size_t judged = 0;
 		long bad;
 		int kfd;
@@ -238,17 +238,17 @@ TEST_F(access, unprivileged_reader_sees_zero_for_present_pages)
 		prctl(PR_SET_DUMPABLE, 1);
 		/* its own child, same uid */
 		CHILD_CHECK(!start_target(&t, &spec, self->p), "%m");
-		CHILD_CHECK(!pmap_open(t.pid, &pm), "open child");
-		CHILD_CHECK(pmap_read_one(&pm, self->p) == 0, "present page");
-		CHILD_CHECK(pmap_read_one(&pm, self->p + self->page) ==
+		CHILD_CHECK(!pt_map_open(t.pid, &pm), "open child");
+		CHILD_CHECK(pt_map_read_one(&pm, self->p) == 0, "present page");
+		CHILD_CHECK(pt_map_read_one(&pm, self->p + self->page) ==
 			    PMAP_NOT_PRESENT, "absent page");
-		pmap_close(&pm);
+		pt_map_close(&pm);
 		stop_target(&t);
 
 		/* itself, against the kernel's equally hidden view */
-		CHILD_CHECK(!pmap_open(0, &pm), "open self");
+		CHILD_CHECK(!pt_map_open(0, &pm), "open self");
 		self->p[self->page] = 1;
-		CHILD_CHECK(pmap_read_one(&pm, self->p + self->page) == 0,
+		CHILD_CHECK(pt_map_read_one(&pm, self->p + self->page) == 0,
 			    "own present page");
 		pt_touch(heap, 32 * self->page);
 		kfd = kpm_open(0);
@@ -265,29 +265,29 @@ TEST_F(access, root_opener_sees_frames)
 {
 	struct target_spec spec = { READER_UID, READER_UID, READER_UID,
 				    READER_GID, 1, 0 };
-	struct pmap pm;
+	struct pt_map pm;
 	uint64_t e;
 
 	ASSERT_EQ(0, start_target(&self->t, &spec, self->p));
-	ASSERT_EQ(0, pmap_open(self->t.pid, &pm));
-	e = pmap_read_one(&pm, self->p);
+	ASSERT_EQ(0, pt_map_open(self->t.pid, &pm));
+	e = pt_map_read_one(&pm, self->p);
 	EXPECT_NE(0, e);
 	EXPECT_NE(PMAP_NOT_PRESENT, e);
-	EXPECT_EQ(PMAP_NOT_PRESENT, pmap_read_one(&pm, self->p + self->page));
-	pmap_close(&pm);
+	EXPECT_EQ(PMAP_NOT_PRESENT, pt_map_read_one(&pm, self->p + self->page));
+	pt_map_close(&pm);
 }
 
 /* Frame visibility is decided at open: passing the fd changes nothing. */
 TEST_F(access, passed_fd_keeps_the_openers_rights)
 {
 	int sv[2], fd;
-	struct pmap pm;
+	struct pt_map pm;
 	uint64_t frame;
 	pid_t child;
 
 	self->p[0] = 1;
-	ASSERT_EQ(0, pmap_open(0, &pm));
-	frame = pmap_read_one(&pm, self->p);
+	ASSERT_EQ(0, pt_map_open(0, &pm));
+	frame = pt_map_read_one(&pm, self->p);
 	ASSERT_NE(0, frame);
 	ASSERT_NE(PMAP_NOT_PRESENT, frame);
 
@@ -296,12 +296,12 @@ TEST_F(access, passed_fd_keeps_the_openers_rights)
 	ASSERT_GE(child, 0);
 	if (child == 0) {
 		CHILD_CHECK(!pt_become(READER_UID, READER_GID), "%m");
-		CHILD_CHECK(pmap_read_one(&pm, self->p) == frame,
+		CHILD_CHECK(pt_map_read_one(&pm, self->p) == frame,
 			    "frame hidden from the inherited fd");
 		_exit(0);
 	}
 	EXPECT_EQ(0, pt_wait(child));
-	pmap_close(&pm);
+	pt_map_close(&pm);
 
 	/* an unprivileged opener's fd read by root: still no frames */
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
@@ -341,11 +341,11 @@ TEST_F(access, passed_fd_keeps_the_openers_rights)
 
 		ASSERT_EQ(1, recvmsg(sv[0], &msg, 0));
 		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-		ASSERT_EQ(0, pmap_attach(fd, &pm));
-		EXPECT_EQ(0, pmap_read_one(&pm, self->p));
+		ASSERT_EQ(0, pt_map_attach(fd, &pm));
+		EXPECT_EQ(0, pt_map_read_one(&pm, self->p));
 		EXPECT_EQ(PMAP_NOT_PRESENT,
-			  pmap_read_one(&pm, self->p + self->page));
-		pmap_close(&pm);
+			  pt_map_read_one(&pm, self->p + self->page));
+		pt_map_close(&pm);
 	}
 	close(sv[0]);
 	EXPECT_EQ(0, pt_wait(child));
@@ -360,21 +360,21 @@ TEST_F(access, check_is_made_at_open_only)
 	if (reader == 0) {
 		struct target_spec spec = { READER_UID, READER_UID,
 					    READER_UID, READER_GID, 1, 0 };
-		struct pmap pm, pm2;
+		struct pt_map pm, pm2;
 		struct target t;
 
 		CHILD_CHECK(!pt_become(READER_UID, READER_GID), "%m");
 		prctl(PR_SET_DUMPABLE, 1);
 		CHILD_CHECK(!start_target(&t, &spec, self->p), "%m");
-		CHILD_CHECK(!pmap_open(t.pid, &pm), "open");
+		CHILD_CHECK(!pt_map_open(t.pid, &pm), "open");
 		/* the target turns non-dumpable: new opens fail... */
 		CHILD_CHECK(!make_target_non_dumpable(&t), "%m");
-		CHILD_CHECK(pmap_open(t.pid, &pm2) == -EACCES, "reopen");
+		CHILD_CHECK(pt_map_open(t.pid, &pm2) == -EACCES, "reopen");
 		/* ...but the open file reads on */
-		CHILD_CHECK(pmap_read_one(&pm, self->p) == 0, "present");
-		CHILD_CHECK(pmap_read_one(&pm, self->p + self->page) ==
+		CHILD_CHECK(pt_map_read_one(&pm, self->p) == 0, "present");
+		CHILD_CHECK(pt_map_read_one(&pm, self->p + self->page) ==
 			    PMAP_NOT_PRESENT, "absent");
-		pmap_close(&pm);
+		pt_map_close(&pm);
 		stop_target(&t);
 		_exit(0);
 	}
@@ -389,21 +389,21 @@ TEST_F(access, reader_in_child_user_namespace)
 
 	ASSERT_GE(reader, 0);
 	if (reader == 0) {
-		struct pmap pm;
+		struct pt_map pm;
 		int ret;
 
 		if (unshare(CLONE_NEWUSER))
 			_exit(4);
-		ret = pmap_open(getppid(), &pm);
+		ret = pt_map_open(getppid(), &pm);
 		CHILD_CHECK(ret == -EACCES, "open parent-namespace root: %d",
 			    ret);
-		ret = pmap_open(1, &pm);
+		ret = pt_map_open(1, &pm);
 		CHILD_CHECK(ret == -EACCES, "open init: %d", ret);
 		/* itself: allowed, but no frames without init's CAP_SYS_ADMIN */
-		ret = pmap_open(0, &pm);
+		ret = pt_map_open(0, &pm);
 		CHILD_CHECK(ret == 0, "open self: %d", ret);
 		self->p[0] = 3;
-		CHILD_CHECK(pmap_read_one(&pm, self->p) == 0, "frame shown");
+		CHILD_CHECK(pt_map_read_one(&pm, self->p) == 0, "frame shown");
 		_exit(0);
 	}
 	ret = pt_wait(reader);

@@ -83,7 +83,7 @@ TEST(fd_opened_before_a_setuid_exec_reads_nothing_after_it)
 		int go[2], rep[2], hold[2];
 		static volatile char page[1 << 16];
 		unsigned char e[8];
-		struct pmap pm;
+		struct pt_map pm;
 		uid_t euid = 1;
 		pid_t target;
 		char c;
@@ -109,8 +109,8 @@ TEST(fd_opened_before_a_setuid_exec_reads_nothing_after_it)
 		close(go[0]);
 		close(hold[0]);
 		CHILD_CHECK(read(rep[0], &c, 1) == 1, "%m");
-		CHILD_CHECK(!pmap_open(target, &pm), "open before exec");
-		CHILD_CHECK(pmap_read_one(&pm, (void *)page) == 0,
+		CHILD_CHECK(!pt_map_open(target, &pm), "open before exec");
+		CHILD_CHECK(pt_map_read_one(&pm, (void *)page) == 0,
 			    "a present page before the exec");
 		CHILD_CHECK(write(go[1], "x", 1) == 1, "%m");
 		CHILD_CHECK(read(rep[0], &euid, sizeof(euid)) == sizeof(euid),
@@ -125,9 +125,9 @@ TEST(fd_opened_before_a_setuid_exec_reads_nothing_after_it)
 			    == 0, "entry read after the exec");
 		CHILD_CHECK(read(pm.fd, e, pm.h.entry_size) == 0,
 			    "read after the exec");
-		pmap_close(&pm);
+		pt_map_close(&pm);
 		/* a new open: the target is root now */
-		CHILD_CHECK(pmap_open(target, &pm) == -EACCES,
+		CHILD_CHECK(pt_map_open(target, &pm) == -EACCES,
 			    "opened a setuid-root process");
 		close(hold[1]);
 		CHILD_CHECK(pt_wait(target) == 0, "helper failed");
@@ -189,7 +189,7 @@ TEST(fd_passed_over_a_socket_keeps_the_openers_rights)
 {
 	static volatile char page[1 << 16];
 	int sv[2], fd;
-	struct pmap pm;
+	struct pt_map pm;
 	uint64_t frame;
 	pid_t child;
 	char c;
@@ -201,37 +201,37 @@ TEST(fd_passed_over_a_socket_keeps_the_openers_rights)
 	child = pt_fork();
 	ASSERT_GE(child, 0);
 	if (child == 0) {
-		struct pmap cpm;
+		struct pt_map cpm;
 		pid_t parent = getppid();
 		uint64_t e;
 
 		close(sv[0]);
 		CHILD_CHECK(!pt_become(READER_UID, READER_GID), "%m");
-		CHILD_CHECK(pmap_open(parent, &cpm) == -EACCES,
+		CHILD_CHECK(pt_map_open(parent, &cpm) == -EACCES,
 			    "an unprivileged open of root's map");
 		CHILD_CHECK(write(sv[1], "r", 1) == 1, "%m");
 		fd = recv_fd(sv[1]);
 		CHILD_CHECK(fd >= 0, "no fd received");
-		CHILD_CHECK(!pmap_attach(fd, &cpm), "attach");
+		CHILD_CHECK(!pt_map_attach(fd, &cpm), "attach");
 		CHILD_CHECK(read(sv[1], &e, sizeof(e)) == sizeof(e), "%m");
 		/* the file still reads root's process, with its frames */
-		CHILD_CHECK(pmap_read_one(&cpm, (void *)page) == e,
+		CHILD_CHECK(pt_map_read_one(&cpm, (void *)page) == e,
 			    "frame 0x%llx, root saw 0x%llx",
-			    (unsigned long long)pmap_read_one(&cpm, (void *)page),
+			    (unsigned long long)pt_map_read_one(&cpm, (void *)page),
 			    (unsigned long long)e);
-		pmap_close(&cpm);
+		pt_map_close(&cpm);
 		_exit(0);
 	}
 	close(sv[1]);
 	ASSERT_EQ(1, read(sv[0], &c, 1));
-	ASSERT_EQ(0, pmap_open(0, &pm));
-	frame = pmap_read_one(&pm, (void *)page);
+	ASSERT_EQ(0, pt_map_open(0, &pm));
+	frame = pt_map_read_one(&pm, (void *)page);
 	ASSERT_NE(0, frame);
 	ASSERT_NE(PMAP_NOT_PRESENT, frame);
 	ASSERT_EQ(0, send_fd(sv[0], pm.fd));
 	ASSERT_EQ(sizeof(frame), write(sv[0], &frame, sizeof(frame)));
 	EXPECT_EQ(0, pt_wait(child));
-	pmap_close(&pm);
+	pt_map_close(&pm);
 	close(sv[0]);
 }
 
@@ -281,7 +281,7 @@ TEST(pid_reused_after_the_target_exits)
 {
 	static volatile char page[1 << 16];
 	char path[64], link[64];
-	struct pmap old, fresh;
+	struct pt_map old, fresh;
 	pid_t victim, reuser;
 	unsigned char e[8];
 	int go[2], fd;
@@ -297,7 +297,7 @@ TEST(pid_reused_after_the_target_exits)
 		read(go[0], &c, 1);
 		_exit(0);
 	}
-	ASSERT_EQ(0, pmap_open(victim, &old));
+	ASSERT_EQ(0, pt_map_open(victim, &old));
 	pt_map_path(path, sizeof(path), victim);
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", old.fd);
 	close(go[0]);
@@ -319,18 +319,18 @@ TEST(pid_reused_after_the_target_exits)
 	if (reuser != victim) {
 		close(go[1]);
 		pt_wait(reuser);
-		pmap_close(&old);
+		pt_map_close(&old);
 		SKIP(return, "could not make pid %d again (got %d)", victim,
 		     reuser);
 	}
 	/* wait until the new process has written its page */
-	ASSERT_EQ(0, pmap_open(reuser, &fresh));
+	ASSERT_EQ(0, pt_map_open(reuser, &fresh));
 	for (c = 0; c < 100; c++) {
-		if (pmap_read_one(&fresh, (void *)page) != PMAP_NOT_PRESENT)
+		if (pt_map_read_one(&fresh, (void *)page) != PMAP_NOT_PRESENT)
 			break;
 		usleep(10000);
 	}
-	EXPECT_NE(0xdead, pmap_read_one(&fresh, (void *)page));
+	EXPECT_NE(0xdead, pt_map_read_one(&fresh, (void *)page));
 
 	/* the old file: nothing, not the new process's map */
 	EXPECT_EQ(0, pread(old.fd, e, old.h.entry_size, 0));
@@ -349,11 +349,11 @@ TEST(pid_reused_after_the_target_exits)
 		EXPECT_TRUE(errno == ESRCH || errno == ENOENT);
 	}
 	/* a fresh lookup of the name is the new process */
-	pmap_close(&fresh);
-	ASSERT_EQ(0, pmap_open_path(path, &fresh));
-	EXPECT_NE(PMAP_NOT_PRESENT, pmap_read_one(&fresh, (void *)page));
-	pmap_close(&fresh);
-	pmap_close(&old);
+	pt_map_close(&fresh);
+	ASSERT_EQ(0, pt_map_open_path(path, &fresh));
+	EXPECT_NE(PMAP_NOT_PRESENT, pt_map_read_one(&fresh, (void *)page));
+	pt_map_close(&fresh);
+	pt_map_close(&old);
 	close(go[1]);
 	EXPECT_EQ(0, pt_wait(reuser));
 }
@@ -384,7 +384,7 @@ TEST(reader_in_a_child_pid_namespace_sees_the_mounters_pids)
 		CHILD_CHECK(child >= 0, "%m");
 		if (child == 0) {
 			char self[32];
-			struct pmap pm, init;
+			struct pt_map pm, init;
 			ssize_t n;
 
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -396,15 +396,15 @@ TEST(reader_in_a_child_pid_namespace_sees_the_mounters_pids)
 			inner = atoi(self);
 			CHILD_CHECK(write(rep[1], &inner, sizeof(inner)) ==
 				    sizeof(inner), "%m");
-			CHILD_CHECK(!pmap_open(0, &pm), "open self");
-			CHILD_CHECK(pmap_read_one(&pm, (void *)page) !=
+			CHILD_CHECK(!pt_map_open(0, &pm), "open self");
+			CHILD_CHECK(pt_map_read_one(&pm, (void *)page) !=
 				    PMAP_NOT_PRESENT, "own page");
-			CHILD_CHECK(!pmap_open(1, &init), "open 1");
-			CHILD_CHECK(pmap_read_one(&init, (void *)page) !=
-				    pmap_read_one(&pm, (void *)page),
+			CHILD_CHECK(!pt_map_open(1, &init), "open 1");
+			CHILD_CHECK(pt_map_read_one(&init, (void *)page) !=
+				    pt_map_read_one(&pm, (void *)page),
 				    "\"1\" is the reader, not init");
-			pmap_close(&pm);
-			pmap_close(&init);
+			pt_map_close(&pm);
+			pt_map_close(&init);
 			_exit(0);
 		}
 		ret = pt_wait(child);
@@ -436,7 +436,7 @@ TEST(mount_of_a_child_pid_namespace_read_from_outside)
 	char dir[] = "/tmp/pagemap-pidns-XXXXXX", path[96], self[32];
 	static volatile char page[1 << 16];
 	int ready[2], hold[2], ret, fd;
-	struct pmap pm;
+	struct pt_map pm;
 	pid_t pid;
 	char c;
 
@@ -479,10 +479,10 @@ TEST(mount_of_a_child_pid_namespace_read_from_outside)
 	}
 	/* "1" is the child namespace's init, with its page */
 	snprintf(path, sizeof(path), "%s/1", dir);
-	EXPECT_EQ(0, pmap_open_path(path, &pm));
+	EXPECT_EQ(0, pt_map_open_path(path, &pm));
 	if (pm.fd >= 0) {
-		EXPECT_NE(PMAP_NOT_PRESENT, pmap_read_one(&pm, (void *)page));
-		pmap_close(&pm);
+		EXPECT_NE(PMAP_NOT_PRESENT, pt_map_read_one(&pm, (void *)page));
+		pt_map_close(&pm);
 	}
 	/* "self" is a link that leads nowhere from here */
 	snprintf(path, sizeof(path), "%s/self", dir);

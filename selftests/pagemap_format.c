@@ -11,7 +11,7 @@
 #include "kselftest_harness.h"
 
 FIXTURE(map) {
-	struct pmap pm;
+	struct pt_map pm;
 	size_t esz;
 	long page;
 	unsigned char buf[256];
@@ -19,7 +19,7 @@ FIXTURE(map) {
 
 FIXTURE_SETUP(map)
 {
-	int ret = pmap_open(0, &self->pm);
+	int ret = pt_map_open(0, &self->pm);
 
 	if (ret)
 		TH_LOG("open %s/self: %s (is the module mounted?)", PMAP_MOUNT,
@@ -31,7 +31,7 @@ FIXTURE_SETUP(map)
 
 FIXTURE_TEARDOWN(map)
 {
-	pmap_close(&self->pm);
+	pt_map_close(&self->pm);
 }
 
 TEST_F(map, header_describes_this_machine)
@@ -57,7 +57,7 @@ TEST_F(map, untouched_page_reads_not_present_and_written_one_its_frame)
 
 	ASSERT_NE(MAP_FAILED, p);
 	p[self->page] = 1;
-	ASSERT_EQ(4, pmap_read(&self->pm, pt_vpn(p), 4, e));
+	ASSERT_EQ(4, pt_map_read(&self->pm, pt_vpn(p), 4, e));
 	EXPECT_EQ(PMAP_NOT_PRESENT, e[0]);
 	EXPECT_NE(PMAP_NOT_PRESENT, e[1]);
 	EXPECT_EQ(PMAP_NOT_PRESENT, e[2]);
@@ -75,7 +75,7 @@ TEST_F(map, untouched_page_reads_not_present_and_written_one_its_frame)
 
 TEST_F(map, file_ends_after_last_user_page)
 {
-	int64_t end = pmap_probe_end(&self->pm);
+	int64_t end = pt_map_probe_end(&self->pm);
 	uint64_t end_addr, off;
 	struct pt_vma *v;
 	long n, i;
@@ -300,7 +300,7 @@ TEST_F(map, read_only_buffer_gives_efault)
  * unmapped page returns a short count of entries that match a good read.
  */
 static void read_into_partly_mapped_buffer(struct __test_metadata *_metadata,
-					   struct pmap *pm, off_t start)
+					   struct pt_map *pm, off_t start)
 {
 	size_t e = pm->h.entry_size, room = 4 * e;
 	long page = pt_page_size();
@@ -418,7 +418,7 @@ TEST_F(map, holes_and_prot_none_read_not_present)
 	hole = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, hole);
 	ASSERT_EQ(0, munmap(hole, len));
-	ASSERT_EQ((long)pages, pmap_read(&self->pm, pt_vpn(hole), pages, e));
+	ASSERT_EQ((long)pages, pt_map_read(&self->pm, pt_vpn(hole), pages, e));
 	for (i = 0; i < pages; i++)
 		bad += e[i] != PMAP_NOT_PRESENT;
 	EXPECT_EQ(0, bad);
@@ -426,7 +426,7 @@ TEST_F(map, holes_and_prot_none_read_not_present)
 	none = mmap(NULL, 256 * self->page, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, none);
-	ASSERT_EQ(256, pmap_read(&self->pm, pt_vpn(none), 256, e));
+	ASSERT_EQ(256, pt_map_read(&self->pm, pt_vpn(none), 256, e));
 	for (i = 0, bad = 0; i < 256; i++)
 		bad += e[i] != PMAP_NOT_PRESENT;
 	EXPECT_EQ(0, bad);
@@ -447,7 +447,7 @@ TEST_F_TIMEOUT(map, multi_gib_read_of_holes_completes, 120)
 	buf = mmap(NULL, bufsz, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	ASSERT_NE(MAP_FAILED, buf);
-	end_addr = (uint64_t)pmap_probe_end(&self->pm) << self->pm.h.page_shift;
+	end_addr = (uint64_t)pt_map_probe_end(&self->pm) << self->pm.h.page_shift;
 	n = pt_read_maps(0, &v);
 	ASSERT_GT(n, 0);
 	for (k = 0; k + 1 < n; k++) {
@@ -654,7 +654,7 @@ static void *thread_fn(void *arg)
 
 TEST(thread_id_shows_the_same_map_as_its_leader)
 {
-	struct pmap leader, thread;
+	struct pt_map leader, thread;
 	char *mine = malloc(pt_page_size());
 	pthread_t t;
 	char path[64];
@@ -668,24 +668,24 @@ TEST(thread_id_shows_the_same_map_as_its_leader)
 	ASSERT_EQ(0, pthread_create(&t, NULL, thread_fn, NULL));
 	pthread_barrier_wait(&thread_barrier);
 
-	ASSERT_EQ(0, pmap_open(0, &leader));
+	ASSERT_EQ(0, pt_map_open(0, &leader));
 	pt_map_path(path, sizeof(path), thread_tid);
-	ASSERT_EQ(0, pmap_open_path(path, &thread)) TH_LOG("%s", path);
-	EXPECT_EQ(PMAP_NOT_PRESENT, pmap_read_one(&thread,
-						  (void *)thread_page));
-	EXPECT_EQ(pmap_read_one(&leader, mine), pmap_read_one(&thread, mine));
-	EXPECT_NE(PMAP_NOT_PRESENT, pmap_read_one(&thread, mine));
+	ASSERT_EQ(0, pt_map_open_path(path, &thread)) TH_LOG("%s", path);
+	EXPECT_EQ(PMAP_NOT_PRESENT, pt_map_read_one(&thread,
+						    (void *)thread_page));
+	EXPECT_EQ(pt_map_read_one(&leader, mine), pt_map_read_one(&thread, mine));
+	EXPECT_NE(PMAP_NOT_PRESENT, pt_map_read_one(&thread, mine));
 
 	pthread_barrier_wait(&thread_barrier);
 	pthread_barrier_wait(&thread_barrier);
 	EXPECT_NE(PMAP_NOT_PRESENT,
-		  pmap_read_one(&thread, (void *)thread_page));
-	EXPECT_EQ(pmap_read_one(&leader, (void *)thread_page),
-		  pmap_read_one(&thread, (void *)thread_page));
+		  pt_map_read_one(&thread, (void *)thread_page));
+	EXPECT_EQ(pt_map_read_one(&leader, (void *)thread_page),
+		  pt_map_read_one(&thread, (void *)thread_page));
 	pthread_barrier_wait(&thread_barrier);
 	pthread_join(t, NULL);
-	pmap_close(&leader);
-	pmap_close(&thread);
+	pt_map_close(&leader);
+	pt_map_close(&thread);
 }
 
 /* What a directory listing held. */

@@ -6,9 +6,9 @@
  * every result checked against a model of docs/pagemap.rst ("Reading" and
  * "Seeking").
  *
- * PMAP_FUZZ_SEED=0x... replays a run; -n N, PMAP_FUZZ_OPS=N or pmap.fuzz_ops=N
- * on the kernel command line sets the number of operations (default
- * 1000000).
+ * PMAP_FUZZ_SEED=0x... (or pmap.fuzz_seed= on the kernel command line)
+ * replays a run; -n N, PMAP_FUZZ_OPS=N or pmap.fuzz_ops=N sets the number
+ * of operations (default 1000000).
  */
 #include <limits.h>
 
@@ -109,7 +109,7 @@ static pid_t spawn_child(struct fuzz *f)
 static int setup_target(struct fuzz *f, int i, pid_t pid)
 {
 	struct target *t = &f->t[i];
-	struct pmap pm;
+	struct pt_map pm;
 	int ret;
 
 	t->pid = pid;
@@ -129,13 +129,13 @@ static int setup_target(struct fuzz *f, int i, pid_t pid)
 		t->end = 0;
 		return 0;
 	}
-	ret = pmap_open(pid, &pm);
+	ret = pt_map_open(pid, &pm);
 	if (ret)
 		return ret;
 	{
-		t->end = pmap_probe_end(&pm);
+		t->end = pt_map_probe_end(&pm);
 		if (t->end <= 0) {
-			pmap_close(&pm);
+			pt_map_close(&pm);
 			return -EBADMSG;
 		}
 		t->end++;	/* the header slot */
@@ -143,7 +143,7 @@ static int setup_target(struct fuzz *f, int i, pid_t pid)
 		if (t->nr_vmas < 0)
 			t->nr_vmas = 0;
 	}
-	pmap_close(&pm);
+	pt_map_close(&pm);
 	return 0;
 }
 
@@ -560,25 +560,6 @@ static char *map(size_t len, int prot)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static unsigned long env_ul(const char *name, unsigned long dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoull(v, NULL, 0) : dflt;
-}
-
-/* pmap.NAME=N on the kernel command line, or @dflt */
-static unsigned long cmdline_ul(const char *name, unsigned long dflt)
-{
-	char cmdline[4096], key[64], *p;
-
-	snprintf(key, sizeof(key), "pmap.%s=", name);
-	if (pt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) <= 0)
-		return dflt;
-	p = strstr(cmdline, key);
-	return p ? strtoul(p + strlen(key), NULL, 0) : dflt;
-}
-
 static unsigned long opt_ops;
 
 FIXTURE(fuzz) {
@@ -605,12 +586,12 @@ TEST_F_TIMEOUT(fuzz, reads_and_seeks_against_the_contract, 3000)
 	ASSERT_NE(NULL, f);
 	if (!pt_module_mounted())
 		SKIP(return, "the module is not mounted at %s", PMAP_MOUNT);
-	seed = env_ul("PMAP_FUZZ_SEED", 0);
+	seed = pt_setting("PMAP_FUZZ_SEED", "fuzz_seed", 0);
 	if (!seed)
 		seed = ((uint64_t)time(NULL) << 20) ^ getpid() ^
 		       (uint64_t)(pt_now() * 1e6);
 	nops = opt_ops ? opt_ops :
-	       env_ul("PMAP_FUZZ_OPS", cmdline_ul("fuzz_ops", FUZZ_DEFAULT_OPS));
+	       pt_setting("PMAP_FUZZ_OPS", "fuzz_ops", FUZZ_DEFAULT_OPS);
 	printf("# fuzz: seed 0x%" PRIx64 " (PMAP_FUZZ_SEED=0x%" PRIx64 " replays it), %lu ops\n",
 	       seed, seed, nops);
 	fflush(stdout);
@@ -637,12 +618,12 @@ TEST_F_TIMEOUT(fuzz, reads_and_seeks_against_the_contract, 3000)
 
 	ASSERT_EQ(0, setup_target(f, T_SELF, 0));
 	{
-		struct pmap pm;
+		struct pt_map pm;
 
-		ASSERT_EQ(0, pmap_open(0, &pm));
+		ASSERT_EQ(0, pt_map_open(0, &pm));
 		f->esz = pm.h.entry_size;
 		ASSERT_EQ(f->page_shift, pm.h.page_shift);
-		pmap_close(&pm);
+		pt_map_close(&pm);
 	}
 	ret = setup_target(f, T_CHILD, spawn_child(f));
 	ASSERT_EQ(0, ret);

@@ -44,7 +44,7 @@ TEST(fd_opened_before_exec_reads_nothing_after_it)
 	char *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned char buf[64];
-	struct pmap pm, fresh;
+	struct pt_map pm, fresh;
 	int go, ex;
 	pid_t pid;
 	char c;
@@ -53,8 +53,8 @@ TEST(fd_opened_before_exec_reads_nothing_after_it)
 	pid = start_exec_target(&go, &ex, p);
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(1, read(ex, &c, 1));
-	ASSERT_EQ(0, pmap_open(pid, &pm));
-	EXPECT_NE(PMAP_NOT_PRESENT, pmap_read_one(&pm, p));
+	ASSERT_EQ(0, pt_map_open(pid, &pm));
+	EXPECT_NE(PMAP_NOT_PRESENT, pt_map_read_one(&pm, p));
 
 	/* the close-on-exec pipe reads EOF once the old mm is gone */
 	ASSERT_EQ(1, write(go, "g", 1));
@@ -66,13 +66,13 @@ TEST(fd_opened_before_exec_reads_nothing_after_it)
 	EXPECT_EQ(0, read(pm.fd, buf, 8 * pm.h.entry_size));
 
 	/* a new open sees the new program */
-	ASSERT_EQ(0, pmap_open(pid, &fresh));
+	ASSERT_EQ(0, pt_map_open(pid, &fresh));
 	EXPECT_EQ((ssize_t)fresh.h.entry_size,
 		  pread(fresh.fd, buf, fresh.h.entry_size,
 			pmap_entry_offset(&fresh.h, pt_vpn(p))));
-	pmap_close(&fresh);
+	pt_map_close(&fresh);
 out:
-	pmap_close(&pm);
+	pt_map_close(&pm);
 	kill(pid, SIGKILL);
 	pt_wait(pid);
 	close(go);
@@ -86,7 +86,7 @@ TEST(fd_of_an_exited_target_reads_nothing)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int ready[2], go[2];
 	unsigned char buf[64];
-	struct pmap pm;
+	struct pt_map pm;
 	char path[64];
 	siginfo_t si;
 	pid_t pid;
@@ -106,8 +106,8 @@ TEST(fd_of_an_exited_target_reads_nothing)
 	}
 	close(ready[1]);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
-	ASSERT_EQ(0, pmap_open(pid, &pm));
-	EXPECT_NE(PMAP_NOT_PRESENT, pmap_read_one(&pm, p));
+	ASSERT_EQ(0, pt_map_open(pid, &pm));
+	EXPECT_NE(PMAP_NOT_PRESENT, pt_map_read_one(&pm, p));
 
 	/* exited, not yet reaped: a zombie has no address space */
 	close(go[1]);
@@ -122,7 +122,7 @@ TEST(fd_of_an_exited_target_reads_nothing)
 			   pmap_entry_offset(&pm.h, pt_vpn(p))));
 	EXPECT_EQ(0, read(pm.fd, buf, pm.h.entry_size));
 	EXPECT_EQ(16, lseek(pm.fd, 16, SEEK_SET));
-	pmap_close(&pm);
+	pt_map_close(&pm);
 	pt_map_path(path, sizeof(path), pid);
 	errno = 0;
 	EXPECT_EQ(-1, open(path, O_RDONLY));
@@ -137,7 +137,7 @@ TEST(fd_outlives_its_target_being_killed_mid_reads)
 	size_t bufsz;
 	unsigned char *buf;
 	int ready[2], full = 0, empty = 0, partial = 0, i;
-	struct pmap pm;
+	struct pt_map pm;
 	pid_t pid;
 	char c;
 
@@ -153,7 +153,7 @@ TEST(fd_outlives_its_target_being_killed_mid_reads)
 	}
 	close(ready[1]);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
-	ASSERT_EQ(0, pmap_open(pid, &pm));
+	ASSERT_EQ(0, pt_map_open(pid, &pm));
 	bufsz = pages * pm.h.entry_size;
 	buf = malloc(bufsz);
 	ASSERT_NE(NULL, buf);
@@ -179,7 +179,7 @@ TEST(fd_outlives_its_target_being_killed_mid_reads)
 	EXPECT_EQ(0, partial);
 	EXPECT_EQ(128 + SIGKILL, pt_wait(pid));
 	EXPECT_EQ(0, pread(pm.fd, buf, bufsz, pm.h.entry_size));
-	pmap_close(&pm);
+	pt_map_close(&pm);
 	free(buf);
 }
 
@@ -211,7 +211,7 @@ TEST(mount_in_a_pid_namespace_resolves_its_pids)
 		if (init == 0) {
 			static volatile char page[65536];
 			char path[128];
-			struct pmap pm1, pms;
+			struct pt_map pm1, pms;
 			DIR *d;
 			struct dirent *de;
 			int n1 = 0, nself = 0, nother = 0;
@@ -235,16 +235,16 @@ TEST(mount_in_a_pid_namespace_resolves_its_pids)
 				    "listed 1:%d self:%d others:%d", n1, nself,
 				    nother);
 			snprintf(path, sizeof(path), "%s/1", dir);
-			CHILD_CHECK(!pmap_open_path(path, &pm1), "%s", path);
+			CHILD_CHECK(!pt_map_open_path(path, &pm1), "%s", path);
 			snprintf(path, sizeof(path), "%s/self", dir);
-			CHILD_CHECK(!pmap_open_path(path, &pms), "%s", path);
+			CHILD_CHECK(!pt_map_open_path(path, &pms), "%s", path);
 			page[0] = 1;
-			CHILD_CHECK(pmap_read_one(&pm1, (void *)page) !=
+			CHILD_CHECK(pt_map_read_one(&pm1, (void *)page) !=
 				    PMAP_NOT_PRESENT, "page");
-			CHILD_CHECK(pmap_read_one(&pm1, (void *)page) ==
-				    pmap_read_one(&pms, (void *)page), "self");
-			pmap_close(&pm1);
-			pmap_close(&pms);
+			CHILD_CHECK(pt_map_read_one(&pm1, (void *)page) ==
+				    pt_map_read_one(&pms, (void *)page), "self");
+			pt_map_close(&pm1);
+			pt_map_close(&pms);
 			snprintf(path, sizeof(path), "%s/%d", dir, outer);
 			errno = 0;
 			CHILD_CHECK(open(path, O_RDONLY) < 0 && errno == ENOENT,

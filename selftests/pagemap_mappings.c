@@ -27,10 +27,10 @@ enum backing { ANON, MEMFD, FILE_TMP };
 } while (0)
 
 /* Open the module's and the kernel's map of self, or skip. */
-static void open_both(struct __test_metadata *_metadata, struct pmap *pm,
+static void open_both(struct __test_metadata *_metadata, struct pt_map *pm,
 		      int *kfd)
 {
-	int ret = pmap_open(0, pm);
+	int ret = pt_map_open(0, pm);
 
 	if (ret)
 		TH_LOG("open %s/self: %s (is the module mounted?)", PMAP_MOUNT,
@@ -43,7 +43,7 @@ static void open_both(struct __test_metadata *_metadata, struct pmap *pm,
 }
 
 FIXTURE(mapping) {
-	struct pmap pm;
+	struct pt_map pm;
 	int kfd, fd;
 	long page;
 	size_t len;
@@ -106,7 +106,7 @@ FIXTURE_TEARDOWN(mapping)
 	if (self->fd >= 0)
 		close(self->fd);
 	close(self->kfd);
-	pmap_close(&self->pm);
+	pt_map_close(&self->pm);
 }
 
 TEST_F(mapping, untouched_pages_read_not_present)
@@ -114,7 +114,7 @@ TEST_F(mapping, untouched_pages_read_not_present)
 	uint64_t e[NPAGES];
 	int i;
 
-	ASSERT_EQ(NPAGES, pmap_read(&self->pm, pt_vpn(self->p), NPAGES, e));
+	ASSERT_EQ(NPAGES, pt_map_read(&self->pm, pt_vpn(self->p), NPAGES, e));
 	for (i = 0; i < NPAGES; i++)
 		EXPECT_EQ(PMAP_NOT_PRESENT, e[i]) TH_LOG("page %d", i);
 	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, self->p, NPAGES);
@@ -127,7 +127,7 @@ TEST_F(mapping, written_pages_show_the_kernels_frames)
 
 	for (i = 0; i < NPAGES; i += 2)
 		self->p[i * self->page] = i;
-	ASSERT_EQ(NPAGES, pmap_read(&self->pm, pt_vpn(self->p), NPAGES, e));
+	ASSERT_EQ(NPAGES, pt_map_read(&self->pm, pt_vpn(self->p), NPAGES, e));
 	for (i = 0; i < NPAGES; i++) {
 		bool absent = i % 2;
 
@@ -142,7 +142,7 @@ TEST_F(mapping, read_fault_shows_the_kernels_frames)
 	int i;
 
 	pt_read_fault(self->p, self->len);
-	ASSERT_EQ(NPAGES, pmap_read(&self->pm, pt_vpn(self->p), NPAGES, e));
+	ASSERT_EQ(NPAGES, pt_map_read(&self->pm, pt_vpn(self->p), NPAGES, e));
 	for (i = 0; i < NPAGES; i++)
 		EXPECT_NE(PMAP_NOT_PRESENT, e[i]) TH_LOG("page %d", i);
 	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, self->p, NPAGES);
@@ -152,7 +152,7 @@ TEST(read_fault_on_anonymous_memory_maps_the_zero_page)
 {
 	long page = pt_page_size();
 	uint64_t e[NPAGES], w;
-	struct pmap pm;
+	struct pt_map pm;
 	char *p;
 	int kfd, i;
 
@@ -163,20 +163,20 @@ TEST(read_fault_on_anonymous_memory_maps_the_zero_page)
 	/* keep THP away: this is about the 4K zero page */
 	madvise(p, NPAGES * page, MADV_NOHUGEPAGE);
 	pt_read_fault(p, NPAGES * page);
-	ASSERT_EQ(NPAGES, pmap_read(&pm, pt_vpn(p), NPAGES, e));
+	ASSERT_EQ(NPAGES, pt_map_read(&pm, pt_vpn(p), NPAGES, e));
 	/* present, the kernel's frames (s390 has a zero page per colour) */
 	for (i = 0; i < NPAGES; i++)
 		EXPECT_NE(PMAP_NOT_PRESENT, e[i]) TH_LOG("page %d", i);
 	EXPECT_SAME_AS_KERNEL(0, &pm, kfd, p, NPAGES);
 	/* a write replaces the zero page with a frame of its own */
 	p[0] = 1;
-	w = pmap_read_one(&pm, p);
+	w = pt_map_read_one(&pm, p);
 	EXPECT_NE(e[0], w);
 	EXPECT_EQ(kpm_read_one(p), w);
-	EXPECT_EQ(e[1], pmap_read_one(&pm, p + page));
+	EXPECT_EQ(e[1], pt_map_read_one(&pm, p + page));
 	munmap(p, NPAGES * page);
 	close(kfd);
-	pmap_close(&pm);
+	pt_map_close(&pm);
 }
 
 TEST_F(mapping, madv_dontneed_unmaps_the_pages)
@@ -186,7 +186,7 @@ TEST_F(mapping, madv_dontneed_unmaps_the_pages)
 
 	pt_touch(self->p, self->len);
 	ASSERT_EQ(0, madvise(self->p, self->len / 2, MADV_DONTNEED));
-	ASSERT_EQ(NPAGES, pmap_read(&self->pm, pt_vpn(self->p), NPAGES, e));
+	ASSERT_EQ(NPAGES, pt_map_read(&self->pm, pt_vpn(self->p), NPAGES, e));
 	for (i = 0; i < NPAGES; i++) {
 		bool absent = i < NPAGES / 2;
 
@@ -201,7 +201,7 @@ TEST_F(mapping, mlock_makes_every_page_present)
 	int i;
 
 	ASSERT_EQ(0, mlock(self->p, self->len)) TH_LOG("mlock: %m");
-	ASSERT_EQ(NPAGES, pmap_read(&self->pm, pt_vpn(self->p), NPAGES, e));
+	ASSERT_EQ(NPAGES, pt_map_read(&self->pm, pt_vpn(self->p), NPAGES, e));
 	for (i = 0; i < NPAGES; i++)
 		EXPECT_NE(PMAP_NOT_PRESENT, e[i]) TH_LOG("page %d", i);
 	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, self->p, NPAGES);
@@ -215,7 +215,7 @@ TEST_F(mapping, map_populate_makes_every_page_present)
 	int i;
 
 	ASSERT_NE(MAP_FAILED, q);
-	ASSERT_EQ(NPAGES, pmap_read(&self->pm, pt_vpn(q), NPAGES, e));
+	ASSERT_EQ(NPAGES, pt_map_read(&self->pm, pt_vpn(q), NPAGES, e));
 	for (i = 0; i < NPAGES; i++)
 		EXPECT_NE(PMAP_NOT_PRESENT, e[i]) TH_LOG("page %d", i);
 	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, q, NPAGES);
@@ -232,14 +232,14 @@ TEST_F(mapping, fork_shares_frames_and_cow_write_gives_writer_a_new_frame)
 {
 	uint64_t before[NPAGES], parent[NPAGES], child[NPAGES];
 	int go[2], ready[2], kcfd, i;
-	struct pmap cpm;
+	struct pt_map cpm;
 	pid_t pid;
 	char c = 0;
 
 	/* the first half written before the fork, the second half not */
 	pt_touch(self->p, self->len / 2);
-	ASSERT_EQ(NPAGES, pmap_read(&self->pm, pt_vpn(self->p), NPAGES,
-				    before));
+	ASSERT_EQ(NPAGES, pt_map_read(&self->pm, pt_vpn(self->p), NPAGES,
+				      before));
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(ready));
 	pid = pt_fork();
@@ -257,10 +257,10 @@ TEST_F(mapping, fork_shares_frames_and_cow_write_gives_writer_a_new_frame)
 	}
 	close(ready[1]);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
-	ASSERT_EQ(0, pmap_open(pid, &cpm));
+	ASSERT_EQ(0, pt_map_open(pid, &cpm));
 	kcfd = kpm_open(pid);
 	ASSERT_GE(kcfd, 0);
-	ASSERT_EQ(NPAGES, pmap_read(&cpm, pt_vpn(self->p), NPAGES, child));
+	ASSERT_EQ(NPAGES, pt_map_read(&cpm, pt_vpn(self->p), NPAGES, child));
 	EXPECT_SAME_AS_KERNEL(pid, &cpm, kcfd, self->p, NPAGES);
 	for (i = 0; i < NPAGES / 2; i++) {
 		/* shared mappings are not copied at fork: faulted later */
@@ -271,9 +271,9 @@ TEST_F(mapping, fork_shares_frames_and_cow_write_gives_writer_a_new_frame)
 	ASSERT_EQ(1, write(go[1], &c, 1));
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	pt_read_fault(self->p, self->len);
-	ASSERT_EQ(NPAGES, pmap_read(&cpm, pt_vpn(self->p), NPAGES, child));
-	ASSERT_EQ(NPAGES, pmap_read(&self->pm, pt_vpn(self->p), NPAGES,
-				    parent));
+	ASSERT_EQ(NPAGES, pt_map_read(&cpm, pt_vpn(self->p), NPAGES, child));
+	ASSERT_EQ(NPAGES, pt_map_read(&self->pm, pt_vpn(self->p), NPAGES,
+				      parent));
 	EXPECT_SAME_AS_KERNEL(pid, &cpm, kcfd, self->p, NPAGES);
 	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, self->p, NPAGES);
 	EXPECT_EQ(before[0], parent[0]);
@@ -291,7 +291,7 @@ TEST_F(mapping, fork_shares_frames_and_cow_write_gives_writer_a_new_frame)
 	close(go[1]);
 	EXPECT_EQ(0, pt_wait(pid));
 	close(kcfd);
-	pmap_close(&cpm);
+	pt_map_close(&cpm);
 }
 
 /*
@@ -306,13 +306,13 @@ TEST(separate_mappings_of_one_file_share_frames)
 	size_t len = NPAGES * page;
 	uint64_t mine[NPAGES], theirs[NPAGES];
 	int kind, kfd, i;
-	struct pmap pm;
+	struct pt_map pm;
 
 	open_both(_metadata, &pm, &kfd);
 	for (kind = 0; kind < 4; kind++) {
 		char path[] = "/tmp/pagemap-test-XXXXXX", c = 0, *p, *q;
 		int ready[2], go[2], fd;
-		struct pmap cpm;
+		struct pt_map cpm;
 		pid_t pid;
 
 		if (kind < 2) {
@@ -344,9 +344,9 @@ TEST(separate_mappings_of_one_file_share_frames)
 			 kind % 2 ? MAP_SHARED : MAP_PRIVATE, fd, 0);
 		ASSERT_NE(MAP_FAILED, p);
 		pt_read_fault(p, len);
-		ASSERT_EQ(0, pmap_open(pid, &cpm));
-		ASSERT_EQ(NPAGES, pmap_read(&cpm, pt_vpn(q), NPAGES, theirs));
-		ASSERT_EQ(NPAGES, pmap_read(&pm, pt_vpn(p), NPAGES, mine));
+		ASSERT_EQ(0, pt_map_open(pid, &cpm));
+		ASSERT_EQ(NPAGES, pt_map_read(&cpm, pt_vpn(q), NPAGES, theirs));
+		ASSERT_EQ(NPAGES, pt_map_read(&pm, pt_vpn(p), NPAGES, mine));
 		for (i = 0; i < NPAGES; i++) {
 			EXPECT_NE(PMAP_NOT_PRESENT, theirs[i]);
 			EXPECT_EQ(theirs[i], mine[i])
@@ -357,19 +357,19 @@ TEST(separate_mappings_of_one_file_share_frames)
 		EXPECT_SAME_AS_KERNEL(0, &pm, kfd, p, NPAGES);
 		close(go[1]);
 		EXPECT_EQ(0, pt_wait(pid));
-		pmap_close(&cpm);
+		pt_map_close(&cpm);
 		munmap(p, len);
 		close(fd);
 		close(go[0]);
 		close(ready[0]);
 	}
 	close(kfd);
-	pmap_close(&pm);
+	pt_map_close(&pm);
 }
 
 /* Transparent huge pages, sized from sysfs. */
 FIXTURE(thp) {
-	struct pmap pm;
+	struct pt_map pm;
 	int kfd;
 	unsigned long hsize;
 	size_t hpages;
@@ -394,7 +394,7 @@ FIXTURE_TEARDOWN(thp)
 {
 	munmap(self->p, self->hsize);
 	close(self->kfd);
-	pmap_close(&self->pm);
+	pt_map_close(&self->pm);
 }
 
 /* Whether the kernel itself shows @e as one naturally aligned huge page. */
@@ -429,18 +429,18 @@ TEST_F(thp, pmd_mapped_thp_shows_consecutive_frames)
 	if (_metadata->skip)
 		return;
 	ASSERT_EQ((long)self->hpages,
-		  pmap_read(&self->pm, pt_vpn(self->p), self->hpages, m));
+		  pt_map_read(&self->pm, pt_vpn(self->p), self->hpages, m));
 	EXPECT_TRUE(consecutive(m, self->hpages));
 	EXPECT_EQ(k[0], m[0]);
 	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, self->p, self->hpages);
 	/* reads starting inside the huge page: head frame plus index */
-	EXPECT_EQ(k[1], pmap_read_one(&self->pm, self->p + pt_page_size()));
+	EXPECT_EQ(k[1], pt_map_read_one(&self->pm, self->p + pt_page_size()));
 	EXPECT_EQ(k[self->hpages - 1],
-		  pmap_read_one(&self->pm, self->p + self->hsize -
+		  pt_map_read_one(&self->pm, self->p + self->hsize -
 				pt_page_size()));
 	ASSERT_EQ((long)self->hpages / 2,
-		  pmap_read(&self->pm, pt_vpn(self->p) + self->hpages / 2,
-			    self->hpages / 2, m));
+		  pt_map_read(&self->pm, pt_vpn(self->p) + self->hpages / 2,
+			      self->hpages / 2, m));
 	EXPECT_EQ(0, memcmp(k + self->hpages / 2, m, self->hpages / 2 * 8));
 	free(k);
 	free(m);
@@ -457,14 +457,14 @@ TEST_F(thp, partial_mprotect_leaves_thp_pte_mapped)
 	/* splits the pmd: the same frames, now mapped by ptes */
 	ASSERT_EQ(0, mprotect(self->p + page, page, PROT_READ));
 	ASSERT_EQ((long)self->hpages,
-		  pmap_read(&self->pm, pt_vpn(self->p), self->hpages, m));
+		  pt_map_read(&self->pm, pt_vpn(self->p), self->hpages, m));
 	EXPECT_EQ(0, memcmp(k, m, self->hpages * 8));
 	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, self->p, self->hpages);
 
 	/* and one subpage can go away on its own */
 	ASSERT_EQ(0, madvise(self->p + 2 * page, page, MADV_DONTNEED));
 	ASSERT_EQ((long)self->hpages,
-		  pmap_read(&self->pm, pt_vpn(self->p), self->hpages, m));
+		  pt_map_read(&self->pm, pt_vpn(self->p), self->hpages, m));
 	EXPECT_EQ(PMAP_NOT_PRESENT, m[2]);
 	EXPECT_EQ(k[3], m[3]);
 	EXPECT_SAME_AS_KERNEL(0, &self->pm, self->kfd, self->p, self->hpages);
@@ -476,7 +476,7 @@ TEST_F(thp, fork_shares_the_huge_page)
 {
 	uint64_t *k = calloc(self->hpages, 8), *m = calloc(self->hpages, 8);
 	int go[2];
-	struct pmap cpm;
+	struct pt_map cpm;
 	pid_t pid;
 	char c;
 
@@ -491,13 +491,13 @@ TEST_F(thp, fork_shares_the_huge_page)
 		CHILD_CHECK(read(go[0], &c, 1) >= 0, "%m");
 		_exit(0);
 	}
-	ASSERT_EQ(0, pmap_open(pid, &cpm));
+	ASSERT_EQ(0, pt_map_open(pid, &cpm));
 	ASSERT_EQ((long)self->hpages,
-		  pmap_read(&cpm, pt_vpn(self->p), self->hpages, m));
+		  pt_map_read(&cpm, pt_vpn(self->p), self->hpages, m));
 	EXPECT_EQ(0, memcmp(k, m, self->hpages * 8));
 	close(go[1]);
 	EXPECT_EQ(0, pt_wait(pid));
-	pmap_close(&cpm);
+	pt_map_close(&cpm);
 	free(k);
 	free(m);
 }
@@ -514,7 +514,7 @@ TEST(hugetlb_pages_show_head_frame_plus_index)
 	const char *dir = "/sys/kernel/mm/hugepages";
 	int kfd, tested = 0;
 	struct dirent *d;
-	struct pmap pm;
+	struct pt_map pm;
 	DIR *dp;
 
 	open_both(_metadata, &pm, &kfd);
@@ -544,16 +544,16 @@ TEST(hugetlb_pages_show_head_frame_plus_index)
 		ASSERT_NE(MAP_FAILED, p) TH_LOG("%llu kB: %m", kb);
 		e = calloc(pages, 8);
 		ASSERT_NE(NULL, e);
-		ASSERT_EQ((long)pages, pmap_read(&pm, pt_vpn(p), pages, e));
+		ASSERT_EQ((long)pages, pt_map_read(&pm, pt_vpn(p), pages, e));
 		EXPECT_EQ(PMAP_NOT_PRESENT, e[0]);
 		p[0] = 1;
-		ASSERT_EQ((long)pages, pmap_read(&pm, pt_vpn(p), pages, e));
+		ASSERT_EQ((long)pages, pt_map_read(&pm, pt_vpn(p), pages, e));
 		EXPECT_TRUE(consecutive(e, pages)) TH_LOG("%llu kB", kb);
 		EXPECT_SAME_AS_KERNEL(0, &pm, kfd, p, pages);
 		/* read from inside the huge page */
-		EXPECT_EQ(e[pages - 1], pmap_read_one(&pm, p + size -
+		EXPECT_EQ(e[pages - 1], pt_map_read_one(&pm, p + size -
 						      pt_page_size()));
-		EXPECT_EQ(e[pages / 2], pmap_read_one(&pm, p + size / 2));
+		EXPECT_EQ(e[pages / 2], pt_map_read_one(&pm, p + size / 2));
 		munmap(p, size);
 		free(e);
 		tested++;
@@ -612,12 +612,12 @@ static pid_t start_workload(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(process)
 {
-	struct pmap pm;
+	struct pt_map pm;
 	int kfd;
 
 	open_both(_metadata, &pm, &kfd);
 	close(kfd);
-	pmap_close(&pm);
+	pt_map_close(&pm);
 	self->npids = 1;
 	switch (variant->target) {
 	case SELF:
@@ -667,14 +667,14 @@ TEST_F_TIMEOUT(process, every_mapping_matches_the_kernel_page_by_page, 120)
 		size_t judged = 0, pages = 0;
 		uint64_t end_addr;
 		struct pt_vma *v;
-		struct pmap pm;
+		struct pt_map pm;
 		long n, k, bad = 0;
 		int kfd;
 
-		ASSERT_EQ(0, pmap_open(pid, &pm)) TH_LOG("pid %d", pid);
+		ASSERT_EQ(0, pt_map_open(pid, &pm)) TH_LOG("pid %d", pid);
 		kfd = kpm_open(pid);
 		ASSERT_GE(kfd, 0);
-		end_addr = (uint64_t)pmap_probe_end(&pm) << pm.h.page_shift;
+		end_addr = (uint64_t)pt_map_probe_end(&pm) << pm.h.page_shift;
 		n = pt_read_maps(pid, &v);
 		ASSERT_GT(n, 0);
 		for (k = 0; k < n; k++) {
@@ -698,7 +698,7 @@ TEST_F_TIMEOUT(process, every_mapping_matches_the_kernel_page_by_page, 120)
 		EXPECT_GT(judged, 0);
 		free(v);
 		close(kfd);
-		pmap_close(&pm);
+		pt_map_close(&pm);
 	}
 }
 

@@ -175,13 +175,13 @@ FIXTURE_TEARDOWN(race)
 
 TEST_F_TIMEOUT(race, reads_into_unfaulted_memory_while_the_map_changes, 90)
 {
-	struct pmap pm;
+	struct pt_map pm;
 	size_t e, pages, bufsz, i, bad = 0;
 	unsigned long reads = 0;
 	char *window = self->window;
 	int ret;
 
-	ret = pmap_open(self->target, &pm);
+	ret = pt_map_open(self->target, &pm);
 	ASSERT_EQ(0, ret) TH_LOG("%s", strerror(-ret));
 	e = pm.h.entry_size;
 	/* the arena plus a margin on each side */
@@ -219,21 +219,21 @@ TEST_F_TIMEOUT(race, reads_into_unfaulted_memory_while_the_map_changes, 90)
 		       self->a.ops[1], self->a.ops[2]);
 	EXPECT_GT(reads, 0);
 	EXPECT_EQ(0, bad);
-	pmap_close(&pm);
+	pt_map_close(&pm);
 }
 
 FIXTURE(huge) {
-	struct pmap pm;
+	struct pt_map pm;
 };
 
 FIXTURE_SETUP(huge)
 {
-	ASSERT_EQ(0, pmap_open(0, &self->pm));
+	ASSERT_EQ(0, pt_map_open(0, &self->pm));
 }
 
 FIXTURE_TEARDOWN(huge)
 {
-	pmap_close(&self->pm);
+	pt_map_close(&self->pm);
 }
 
 /*
@@ -288,7 +288,7 @@ static int shared_reader_start(struct shared_reader *r, off_t pos)
 }
 
 FIXTURE(kill) {
-	struct pmap pm;
+	struct pt_map pm;
 	struct shared_reader r;
 	char *sparse;
 	size_t span;
@@ -315,7 +315,7 @@ FIXTURE_SETUP(kill)
 
 	if (sizeof(long) < 8)
 		SETUP_SKIP("a TiB of address space needs a 64-bit process");
-	ASSERT_EQ(0, pmap_open(0, &self->pm));
+	ASSERT_EQ(0, pt_map_open(0, &self->pm));
 	r->fd = self->pm.fd;
 	self->max = (size_t)INT32_MAX & ~(pt_page_size() - 1);
 	r->stack = mmap(NULL, READER_STACK, PROT_READ | PROT_WRITE,
@@ -349,7 +349,7 @@ FIXTURE_TEARDOWN(kill)
 		munmap(self->sparse, self->span);
 	if (self->r.stack && self->r.stack != MAP_FAILED)
 		munmap(self->r.stack, READER_STACK);
-	pmap_close(&self->pm);
+	pt_map_close(&self->pm);
 }
 
 /* The time of one uninterrupted read of @count bytes. */
@@ -417,7 +417,7 @@ TEST_F_TIMEOUT(kill, sigkill_ends_a_long_read, 600)
 }
 
 struct uffd_reader {
-	struct pmap *pm;
+	struct pt_map *pm;
 	void *dst;
 	size_t len;
 	off_t pos;

@@ -8,7 +8,7 @@
  * asked for (or 0 once the target is gone), every entry -1 or a plausible
  * frame, and readers killed in the middle of a read must end.
  *
- * The run lasts PMAP_STRESS_SECONDS, else pmap.stress= on the kernel
+ * The run lasts PMAP_STRESS seconds, else pmap.stress= on the kernel
  * command line, else 60 seconds.
  */
 #include <pthread.h>
@@ -390,10 +390,10 @@ static void *killer(void *arg)
 		if (pid == 0) {
 			size_t len = ARENA_SIZE / st->page * st->esz;
 			char *buf = malloc(len);
-			struct pmap pm;
+			struct pt_map pm;
 			off_t pos;
 
-			if (!buf || pmap_open(target, &pm))
+			if (!buf || pt_map_open(target, &pm))
 				_exit(0);
 			pos = pmap_entry_offset(&pm.h, pt_vpn(st->arena));
 			while (pread(pm.fd, buf, len, pos) > 0)
@@ -440,21 +440,6 @@ static int write_file(const char *path, const char *val)
 	return ret;
 }
 
-static unsigned long stress_seconds(void)
-{
-	const char *env = getenv("PMAP_STRESS_SECONDS");
-	char cmdline[4096], *p;
-
-	if (env && *env)
-		return strtoul(env, NULL, 0);
-	if (pt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) > 0) {
-		p = strstr(cmdline, "pmap.stress=");
-		if (p)
-			return strtoul(p + strlen("pmap.stress="), NULL, 0);
-	}
-	return 60;
-}
-
 FIXTURE(stress) {
 	char saved[3][32];
 	int khp;
@@ -486,19 +471,19 @@ TEST_F_TIMEOUT(stress, readers_against_mutators, 7200)
 {
 	struct stress *st = calloc(1, sizeof(*st));
 	pthread_t rd[READERS], sp, kl;
-	unsigned long secs = stress_seconds();
+	unsigned long secs = pt_setting("PMAP_STRESS", "stress", 60);
 	int split = access(SPLIT_FILE, W_OK) == 0, i, khp_set = 0;
 	uint64_t seed = (uint64_t)(pt_now() * 1e6) | 1;
-	struct pmap pm;
+	struct pt_map pm;
 
 	ASSERT_NE(NULL, st);
 	if (!pt_module_mounted())
 		SKIP(return, "the module is not mounted at %s", PMAP_MOUNT);
 	ASSERT_TRUE(kpm_shows_pfns()) TH_LOG("run the stress test as root");
-	ASSERT_EQ(0, pmap_open(0, &pm));
+	ASSERT_EQ(0, pt_map_open(0, &pm));
 	st->esz = pm.h.entry_size;
 	st->page_shift = pm.h.page_shift;
-	pmap_close(&pm);
+	pt_map_close(&pm);
 	st->page = pt_page_size();
 	st->max_pfn = pt_max_pfn();
 	pthread_mutex_init(&st->lock, NULL);

@@ -54,7 +54,7 @@
  */
 #define SETUP_SKIP(fmt, ...) SKIP(_exit(255), fmt, ##__VA_ARGS__)
 
-struct pmap {
+struct pt_map {
 	int fd;
 	struct pmap_header h;
 };
@@ -120,6 +120,27 @@ static inline int pt_read_file(const char *path, char *buf, size_t len)
 	return n;
 }
 
+/*
+ * A test's size knob: the environment variable @env if set (for runs by
+ * hand), else pmap.@param=N on the kernel command line (how the VM lanes
+ * pass it), else @dflt.
+ */
+static inline unsigned long long pt_setting(const char *env,
+					    const char *param,
+					    unsigned long long dflt)
+{
+	char cmdline[4096], key[64], *p;
+	const char *v = getenv(env);
+
+	if (v && *v)
+		return strtoull(v, NULL, 0);
+	snprintf(key, sizeof(key), "pmap.%s=", param);
+	if (pt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) <= 0)
+		return dflt;
+	p = strstr(cmdline, key);
+	return p ? strtoull(p + strlen(key), NULL, 0) : dflt;
+}
+
 static inline unsigned long long pt_read_ull(const char *path)
 {
 	char buf[64];
@@ -179,7 +200,7 @@ static inline bool pt_module_mounted(void)
 }
 
 /* Take an open map: read and check its header; -errno. */
-static inline int pmap_attach(int fd, struct pmap *pm)
+static inline int pt_map_attach(int fd, struct pt_map *pm)
 {
 	unsigned char hdr[8];
 	ssize_t n;
@@ -197,7 +218,7 @@ static inline int pmap_attach(int fd, struct pmap *pm)
 }
 
 /* Open the module's map at @path; -errno. */
-static inline int pmap_open_path(const char *path, struct pmap *pm)
+static inline int pt_map_open_path(const char *path, struct pt_map *pm)
 {
 	int fd = open(path, O_RDONLY), ret;
 
@@ -205,7 +226,7 @@ static inline int pmap_open_path(const char *path, struct pmap *pm)
 	pm->fd = -1;
 	if (fd < 0)
 		return -errno;
-	ret = pmap_attach(fd, pm);
+	ret = pt_map_attach(fd, pm);
 	if (ret) {
 		close(fd);
 		pm->fd = -1;
@@ -213,15 +234,15 @@ static inline int pmap_open_path(const char *path, struct pmap *pm)
 	return ret;
 }
 
-static inline int pmap_open(pid_t pid, struct pmap *pm)
+static inline int pt_map_open(pid_t pid, struct pt_map *pm)
 {
 	char path[64];
 
 	pt_map_path(path, sizeof(path), pid);
-	return pmap_open_path(path, pm);
+	return pt_map_open_path(path, pm);
 }
 
-static inline void pmap_close(struct pmap *pm)
+static inline void pt_map_close(struct pt_map *pm)
 {
 	if (pm->fd >= 0)
 		close(pm->fd);
@@ -232,8 +253,8 @@ static inline void pmap_close(struct pmap *pm)
  * Read @n entries from virtual page @vpn on into @out, decoded. Returns the
  * number of entries read (fewer at the end of the file), or -errno.
  */
-static inline long pmap_read(struct pmap *pm, uint64_t vpn, size_t n,
-			     uint64_t *out)
+static inline long pt_map_read(struct pt_map *pm, uint64_t vpn, size_t n,
+			       uint64_t *out)
 {
 	size_t esz = pm->h.entry_size, done = 0, chunk = 8192, i;
 	unsigned char *raw = malloc(chunk * esz);
@@ -259,11 +280,11 @@ static inline long pmap_read(struct pmap *pm, uint64_t vpn, size_t n,
 	return done;
 }
 
-static inline uint64_t pmap_read_one(struct pmap *pm, const void *addr)
+static inline uint64_t pt_map_read_one(struct pt_map *pm, const void *addr)
 {
 	uint64_t e = 0xdead;
 
-	if (pmap_read(pm, pt_vpn(addr), 1, &e) != 1)
+	if (pt_map_read(pm, pt_vpn(addr), 1, &e) != 1)
 		return 0xdead;
 	return e;
 }
@@ -337,7 +358,7 @@ static inline bool kpm_shows_pfns(void)
  * between are not judged. Returns the number of disagreements (logging the
  * first few), or -errno. @judged (optional) counts the pages compared.
  */
-static inline long pt_diff(pid_t pid, struct pmap *pm, int kfd, uint64_t vpn,
+static inline long pt_diff(pid_t pid, struct pt_map *pm, int kfd, uint64_t vpn,
 			   size_t n, size_t *judged, const char *what)
 {
 	size_t chunk = 4096, off, i;
@@ -356,7 +377,7 @@ static inline long pt_diff(pid_t pid, struct pmap *pm, int kfd, uint64_t vpn,
 		long kn, kn2, mn;
 
 		kn = kpm_read(kfd, vpn + off, len, k1);
-		mn = pmap_read(pm, vpn + off, len, m);
+		mn = pt_map_read(pm, vpn + off, len, m);
 		kn2 = kpm_read(kfd, vpn + off, len, k2);
 		if (kn < 0 || mn < 0 || kn2 < 0) {
 			bad = kn < 0 ? kn : mn < 0 ? mn : kn2;
@@ -456,7 +477,7 @@ static inline long pt_read_maps(pid_t pid, struct pt_vma **out)
  * probing reads of one entry: a read at or past the end returns 0. No
  * address reaches 1 << (8 * entry size), so the file ends before that.
  */
-static inline int64_t pmap_probe_end(struct pmap *pm)
+static inline int64_t pt_map_probe_end(struct pt_map *pm)
 {
 	unsigned char e[8];
 	uint64_t lo = 0, hi;
