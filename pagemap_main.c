@@ -282,8 +282,8 @@ static long pmap_gather(struct pmap_file *pf, unsigned long addr,
  * start on an entry boundary (else -EIO, as in the original design) and ask
  * for whole entries (else -EINVAL); it returns every entry asked for up to
  * the end of the file. Once the target has exited or exec'd, reads return 0,
- * and so do reads of a kernel thread's file. Efficient readers use
- * /proc/<pid>/maps and lseek() to skip unmapped ranges.
+ * and so do reads of a kernel thread's file. Efficient readers skip what is
+ * not present with lseek(SEEK_DATA) and lseek(SEEK_HOLE) (pmap_llseek()).
  */
 static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
@@ -364,7 +364,69 @@ out_put_mm:
 	return done ? done : ret;
 }
 
-/* SEEK_SET and SEEK_CUR to any position that is not negative. */
+/*
+ * SEEK_DATA (@data) or SEEK_HOLE from entry @idx, which is below @nr_idx:
+ * the entry where the first present page (or the first one not present)
+ * at or after it is, @nr_idx for a hole at the end of the file, or -ENXIO
+ * for no data. The header is data. Under the mmap lock taken as reads take
+ * it, dropped after each pte table or each PMAP_SEEK_STEPS ranges without
+ * one; -EINTR on a fatal signal.
+ */
+static loff_t pmap_seek_entry(struct pmap_file *pf, unsigned long idx,
+			      unsigned long nr_idx, bool data)
+{
+	unsigned long addr, end = (nr_idx - 1) << PAGE_SHIFT;
+	struct vm_area_struct *vma;
+	bool hit;
+
+	if (idx == 0 && data)
+		return 0;
+	addr = idx ? (idx - 1) << PAGE_SHIFT : 0;
+	while (addr < end) {
+		pmap_let_waiters_in(pf->mm);
+		if (mmap_read_lock_killable(pf->mm))
+			return -EINTR;
+		vma = find_vma(pf->mm, addr);
+		hit = pmap_seek(pf->mm, vma, addr, end, data, &addr);
+		mmap_read_unlock(pf->mm);
+		if (hit)
+			return (addr >> PAGE_SHIFT) + 1;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return data ? -ENXIO : nr_idx;
+}
+
+/*
+ * SEEK_DATA and SEEK_HOLE from @offset, a multiple of the entry size: data
+ * is the header and every entry that does not read -1, a hole every entry
+ * that does. At or past the end of the file, or with no data after
+ * @offset, -ENXIO; a file that reads nothing (a kernel thread's, or one
+ * whose target has exited) has no data at all.
+ */
+static loff_t pmap_seek_data(struct pmap_file *pf, loff_t offset, bool data)
+{
+	unsigned long nr_idx;
+	loff_t ret;
+
+	if (offset < 0 || offset % PMAP_ENTRY_SIZE)
+		return -EINVAL;
+	if (!pf->mm || !mmget_not_zero(pf->mm))
+		return -ENXIO;
+	nr_idx = (pf->mm->task_size >> PAGE_SHIFT) + 1;
+	ret = -ENXIO;
+	if (offset < (loff_t)nr_idx * PMAP_ENTRY_SIZE)
+		ret = pmap_seek_entry(pf, offset / PMAP_ENTRY_SIZE, nr_idx,
+				      data);
+	mmput(pf->mm);
+	return ret < 0 ? ret : ret * PMAP_ENTRY_SIZE;
+}
+
+/*
+ * SEEK_SET and SEEK_CUR to any position that is not negative; SEEK_DATA
+ * and SEEK_HOLE as pmap_seek_data() finds them.
+ */
 static loff_t pmap_llseek(struct file *file, loff_t offset, int whence)
 {
 	loff_t pos;
@@ -376,6 +438,13 @@ static loff_t pmap_llseek(struct file *file, loff_t offset, int whence)
 	case SEEK_CUR:
 		if (check_add_overflow(file->f_pos, offset, &pos))
 			return -EINVAL;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		pos = pmap_seek_data(file->private_data, offset,
+				     whence == SEEK_DATA);
+		if (pos < 0)
+			return pos;
 		break;
 	default:
 		return -EINVAL;

@@ -25,6 +25,13 @@
  * at least once per table; ranges without tables (holes between VMAs,
  * VM_PFNMAP mappings, empty upper-level entries, huge leaves) are filled
  * without walking.
+ *
+ * The same walk answers SEEK_DATA and SEEK_HOLE (pmap_seek()): instead of
+ * storing the entries of a range, it looks for the first one that is
+ * present (data) or not (a hole), with the same decisions. A range without
+ * a table is one step, and a call stops after one pte table or
+ * PMAP_SEEK_STEPS steps, so a search across an empty address space drops
+ * the lock as often as a read does.
  */
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
@@ -33,11 +40,24 @@
 #include "pagemap_compat.h"
 #include "pagemap_walk.h"
 
+/* The most steps (ranges without a pte table) of one call of pmap_seek(). */
+#define PMAP_SEEK_STEPS		512
+
+enum pmap_walk_mode {
+	PMAP_STORE,		/* store every entry to out */
+	PMAP_FIND_DATA,		/* find the first present page */
+	PMAP_FIND_HOLE,		/* find the first page that is not present */
+};
+
 struct pmap_walk_state {
+	enum pmap_walk_mode mode;
 	unsigned long __user *out;	/* next entry to store */
 	bool show_pfn;		/* else present pages read as 0 */
-	bool stop;		/* a pte table was walked, or a store faulted */
+	bool stop;		/* table walked, store faulted, or found */
 	bool faulted;		/* a store faulted: out is where it failed */
+	unsigned int steps;	/* ranges a seek passed without a pte table */
+	bool hit;		/* a seek found what it looks for... */
+	unsigned long found;	/* ...at this address */
 };
 
 /**
@@ -76,11 +96,32 @@ static void pmap_store(struct pmap_walk_state *st, unsigned long val,
 	}
 }
 
+/*
+ * A seek passes a range of pages that are all @present, from @addr: it
+ * stops there if that is what it looks for, and after enough such steps.
+ */
+static void pmap_seek_past(struct pmap_walk_state *st, unsigned long addr,
+			   bool present)
+{
+	bool data = st->mode == PMAP_FIND_DATA;
+
+	if (present == data) {
+		st->hit = true;
+		st->found = addr;
+		st->stop = true;
+	} else if (++st->steps >= PMAP_SEEK_STEPS) {
+		st->stop = true;
+	}
+}
+
 /* Entries for [addr, end) that map nothing. */
 static void pmap_fill_none(struct pmap_walk_state *st, unsigned long addr,
 			   unsigned long end)
 {
-	pmap_store(st, PMAP_NONE, 0, (end - addr) >> PAGE_SHIFT);
+	if (st->mode != PMAP_STORE)
+		pmap_seek_past(st, addr, false);
+	else
+		pmap_store(st, PMAP_NONE, 0, (end - addr) >> PAGE_SHIFT);
 }
 
 /*
@@ -93,7 +134,9 @@ static void pmap_fill_leaf(struct pmap_walk_state *st, unsigned long pfn,
 {
 	unsigned long n = (end - addr) >> PAGE_SHIFT;
 
-	if (st->show_pfn)
+	if (st->mode != PMAP_STORE)
+		pmap_seek_past(st, addr, true);
+	else if (st->show_pfn)
 		pmap_store(st, pfn + ((addr - base) >> PAGE_SHIFT), 1, n);
 	else
 		pmap_store(st, 0, 0, n);
@@ -109,7 +152,18 @@ static void pmap_pte_range(struct pmap_walk_state *st, pmd_t *pmdval,
 	pte_t pte;
 
 	st->stop = true;
-	if (pmap_pte_pfn_in_uaccess()) {
+	if (st->mode != PMAP_STORE) {
+		bool data = st->mode == PMAP_FIND_DATA;
+
+		for (i = 0; i < n; i++) {
+			pte = ptep_get_lockless(table + i);
+			if (pte_present(pte) == data) {
+				st->hit = true;
+				st->found = addr + (i << PAGE_SHIFT);
+				break;
+			}
+		}
+	} else if (pmap_pte_pfn_in_uaccess()) {
 		if (!user_access_begin(out, n * sizeof(*out)))
 			goto out_fault;
 		for (i = 0; i < n; i++) {
@@ -166,6 +220,7 @@ static void pmap_pmd_entry(struct pmap_walk_state *st, pmd_t *pmdp,
 
 again:
 	st->out = start;
+	st->hit = false;
 	rcu_read_lock();
 	pmd = pmap_read_pmd(pmdp);
 	if (pmd_none(pmd) || !pmd_present(pmd)) {
@@ -223,9 +278,9 @@ static unsigned long pmap_pud_range(struct pmap_walk_state *st, p4d_t *p4dp,
 			pmap_fill_none(st, addr, next);
 		} else {
 			next = pmap_pmd_range(st, pudp, addr, next);
-			if (st->stop)
-				return next;
 		}
+		if (st->stop)
+			return next;
 	} while (pudp++, addr = next, addr != end);
 	return end;
 }
@@ -240,13 +295,12 @@ static unsigned long pmap_p4d_range(struct pmap_walk_state *st, pgd_t *pgdp,
 		p4d_t p4d = READ_ONCE(*p4dp);
 
 		next = p4d_addr_end(addr, end);
-		if (p4d_none(p4d) || p4d_bad(p4d)) {
+		if (p4d_none(p4d) || p4d_bad(p4d))
 			pmap_fill_none(st, addr, next);
-		} else {
+		else
 			next = pmap_pud_range(st, p4dp, addr, next);
-			if (st->stop)
-				return next;
-		}
+		if (st->stop)
+			return next;
 	} while (p4dp++, addr = next, addr != end);
 	return end;
 }
@@ -262,15 +316,45 @@ static unsigned long pmap_pgd_range(struct pmap_walk_state *st,
 		pgd_t pgd = READ_ONCE(*pgdp);
 
 		next = pgd_addr_end(addr, end);
-		if (pgd_none(pgd) || pgd_bad(pgd)) {
+		if (pgd_none(pgd) || pgd_bad(pgd))
 			pmap_fill_none(st, addr, next);
-		} else {
+		else
 			next = pmap_p4d_range(st, pgdp, addr, next);
-			if (st->stop)
-				return next;
-		}
+		if (st->stop)
+			return next;
 	} while (pgdp++, addr = next, addr != end);
 	return end;
+}
+
+/*
+ * The walk over VMAs from @addr to @end, @vma = find_vma(@mm, @addr): until
+ * the end, or until st->stop. Returns the address it reached.
+ */
+static unsigned long pmap_walk_vmas(struct pmap_walk_state *st,
+				    struct mm_struct *mm,
+				    struct vm_area_struct *vma,
+				    unsigned long addr, unsigned long end)
+{
+	unsigned long next;
+
+	while (addr < end && !st->stop) {
+		if (vma && addr >= vma->vm_end)
+			vma = find_vma(mm, addr);
+		if (!vma || addr < vma->vm_start) {
+			/* a hole up to the next mapping */
+			next = vma ? min(vma->vm_start, end) : end;
+			pmap_fill_none(st, addr, next);
+		} else if (vma->vm_flags & VM_PFNMAP) {
+			/* raw frames without struct pages: not reported */
+			next = min(vma->vm_end, end);
+			pmap_fill_none(st, addr, next);
+		} else {
+			next = pmap_pgd_range(st, mm, addr,
+					      min(vma->vm_end, end));
+		}
+		addr = next;
+	}
+	return addr;
 }
 
 /**
@@ -293,27 +377,42 @@ long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 	       unsigned long addr, unsigned long end,
 	       unsigned long __user *out, bool show_pfn)
 {
-	struct pmap_walk_state st = { .out = out, .show_pfn = show_pfn };
-	unsigned long next;
+	struct pmap_walk_state st = {
+		.mode = PMAP_STORE, .out = out, .show_pfn = show_pfn,
+	};
 
-	while (addr < end && !st.stop) {
-		if (vma && addr >= vma->vm_end)
-			vma = find_vma(mm, addr);
-		if (!vma || addr < vma->vm_start) {
-			/* a hole up to the next mapping */
-			next = vma ? min(vma->vm_start, end) : end;
-			pmap_fill_none(&st, addr, next);
-		} else if (vma->vm_flags & VM_PFNMAP) {
-			/* raw frames without struct pages: not reported */
-			next = min(vma->vm_end, end);
-			pmap_fill_none(&st, addr, next);
-		} else {
-			next = pmap_pgd_range(&st, mm, addr,
-					      min(vma->vm_end, end));
-		}
-		addr = next;
-	}
+	pmap_walk_vmas(&st, mm, vma, addr, end);
 	if (st.faulted && st.out == out)
 		return -EFAULT;
 	return st.out - out;
+}
+
+/**
+ * pmap_seek - find the first present page, or the first one not present
+ * @mm: the address space, its mmap lock held for reading
+ * @vma: find_vma(@mm, @addr)
+ * @addr: where to start, page aligned
+ * @end: the end of the range, page aligned, above @addr
+ * @data: look for a present page (SEEK_DATA), else for one not present
+ * @found: set to the page's address when it is found
+ *
+ * A page is present exactly when pmap_walk() stores its frame (or 0).
+ * Stops early, once it has walked one pte table or passed PMAP_SEEK_STEPS
+ * ranges without one, so that the caller can drop the mmap lock and look
+ * again from where this call stopped. Stores nothing: never faults.
+ *
+ * Return: true with *@found set if the page was found; otherwise false,
+ * and *@found is where to look next (@end if the range has none).
+ */
+bool pmap_seek(struct mm_struct *mm, struct vm_area_struct *vma,
+	       unsigned long addr, unsigned long end, bool data,
+	       unsigned long *found)
+{
+	struct pmap_walk_state st = {
+		.mode = data ? PMAP_FIND_DATA : PMAP_FIND_HOLE,
+	};
+	unsigned long next = pmap_walk_vmas(&st, mm, vma, addr, end);
+
+	*found = st.hit ? st.found : next;
+	return st.hit;
 }

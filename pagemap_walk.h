@@ -18,5 +18,8 @@ unsigned long pmap_store_run(unsigned long __user *out, unsigned long val,
 long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 	       unsigned long addr, unsigned long end,
 	       unsigned long __user *out, bool show_pfn);
+bool pmap_seek(struct mm_struct *mm, struct vm_area_struct *vma,
+	       unsigned long addr, unsigned long end, bool data,
+	       unsigned long *found);
 
 #endif /* _PAGEMAP_WALK_H */

@@ -183,7 +183,7 @@ TEST_F(map, zero_count_reads_nothing)
 
 TEST_F(map, seek_end_and_unknown_whence_give_einval)
 {
-	int whence[] = { SEEK_END, SEEK_DATA, SEEK_HOLE, 42 };
+	int whence[] = { SEEK_END, 42, -1 };
 	unsigned int i;
 
 	ASSERT_EQ((off_t)(8 * self->esz),
