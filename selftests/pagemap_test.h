@@ -519,6 +519,57 @@ static inline bool kpm_ends_at(int kfd, uint64_t end)
 	       pread(kfd, &e, 8, end * 8) == 0;
 }
 
+/*
+ * What SEEK_DATA (@data) or SEEK_HOLE from entry @idx of a map of @nr
+ * entries (the header, then one per page) must answer, by the kernel's own
+ * pagemap @kfd of the same process and its mappings @v (@nv, in order): the
+ * header and every page the kernel shows present are data, the rest is hole.
+ * Returns the entry found, @nr for the hole at the end of the file, -ENXIO,
+ * or -errno if the kernel's map cannot be read. @buf holds @room entries.
+ */
+static inline int64_t pt_seek_model(int kfd, const struct pt_vma *v, long nv,
+				    uint64_t idx, uint64_t nr, bool data,
+				    uint64_t *buf, size_t room)
+{
+	uint64_t vpn, s, e, n, end = nr - 1;
+	unsigned int shift = pt_page_shift();
+	long i, k, got;
+
+	if (idx >= nr)
+		return -ENXIO;
+	if (idx == 0 && data)
+		return 0;
+	vpn = idx ? idx - 1 : 0;
+	for (i = 0; i < nv && vpn < end; i++) {
+		s = v[i].start >> shift;
+		e = v[i].end >> shift < end ? v[i].end >> shift : end;
+		if (e <= vpn)
+			continue;
+		if (s > vpn) {
+			/* no mapping: a hole */
+			if (!data)
+				return vpn + 1;
+			vpn = s;
+		}
+		while (vpn < e) {
+			n = e - vpn < room ? e - vpn : room;
+			got = kpm_read(kfd, vpn, n, buf);
+			if (got <= 0)
+				return got < 0 ? got : -EIO;
+			for (k = 0; k < got; k++) {
+				bool present = buf[k] != PMAP_NOT_PRESENT;
+
+				if (present == data)
+					return vpn + k + 1;
+			}
+			vpn += got;
+		}
+	}
+	if (vpn < end && !data)
+		return vpn + 1;
+	return data ? -ENXIO : (int64_t)nr;
+}
+
 /* Drop to @uid/@gid with no supplementary groups and no capabilities. */
 static inline int pt_become(uid_t uid, gid_t gid)
 {
