@@ -5,7 +5,7 @@
  * fresh, not yet faulted memory of the target itself (the read must not
  * hold the target's mmap lock across its copy to user space, which a
  * userfaultfd shows deterministically); a reader killed in the middle of a
- * huge read stops at once.
+ * huge read, or of a seek across many page tables, stops at once.
  */
 #include <linux/userfaultfd.h>
 #include <poll.h>
@@ -250,6 +250,8 @@ struct shared_reader {
 	int fd;
 	char *buf;
 	size_t count;
+	int whence;		/* SEEK_DATA: lseek() from pos, not read() */
+	off_t pos;
 	int state;		/* READING, then RETURNED */
 	pid_t pid;
 	char *stack;
@@ -266,7 +268,8 @@ static int shared_reader_run(void *arg)
 	struct shared_reader *r = arg;
 
 	__atomic_store_n(&r->state, READING, __ATOMIC_SEQ_CST);
-	if (read(r->fd, r->buf, r->count) < 0)
+	if (r->whence ? lseek(r->fd, r->pos, r->whence) < 0 :
+	    read(r->fd, r->buf, r->count) < 0)
 		return 1;
 	__atomic_store_n(&r->state, RETURNED, __ATOMIC_SEQ_CST);
 	return 0;
@@ -277,6 +280,7 @@ static int shared_reader_start(struct shared_reader *r, off_t pos)
 {
 	if (lseek(r->fd, pos, SEEK_SET) != pos)
 		return -1;
+	r->pos = pos;
 	r->state = 0;
 	r->pid = clone(shared_reader_run, r->stack + READER_STACK,
 		       CLONE_VM | SIGCHLD, r);
@@ -293,15 +297,61 @@ FIXTURE(kill) {
 	char *sparse;
 	size_t span;
 	size_t max;	/* bytes of window: the most one read returns */
-	off_t pos;	/* where the read starts */
+	off_t pos;	/* where the read starts; a seek's data is there */
 };
 
 FIXTURE_VARIANT(kill) {
 	int holes;	/* unmap the range before reading it */
+	int seek;	/* SEEK_DATA across empty page tables, not a read */
 };
 
 FIXTURE_VARIANT_ADD(kill, huge_sparse_mapping) { .holes = 0 };
 FIXTURE_VARIANT_ADD(kill, holes) { .holes = 1 };
+FIXTURE_VARIANT_ADD(kill, seek_across_empty_page_tables) { .seek = 1 };
+
+#define KILL_DATA	FIXTURE_DATA(kill)
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102
+#endif
+/* The most pte tables the seek crosses: 256 MiB of them with 4 KiB pages. */
+#define SEEK_TABLES	65536
+
+/*
+ * The seek's ground: SEEK_TABLES pte tables in which no page is present,
+ * then one present page. A guard marker (6.13 on) in one pte of each makes
+ * the table without a page; older kernels keep the table of a page
+ * touched and dropped with MADV_DONTNEED.
+ */
+static void setup_empty_tables(struct __test_metadata *_metadata,
+			       KILL_DATA *self)
+{
+	size_t page = pt_page_size(), table = page / 8 * page, i;
+	bool guards = true;
+
+	self->span = SEEK_TABLES * table;
+	self->sparse = pt_mmap_aligned(self->span + page, table,
+				       PROT_READ | PROT_WRITE, MAP_PRIVATE |
+				       MAP_ANONYMOUS | MAP_NORESERVE, -1);
+	if (self->sparse == MAP_FAILED)
+		SETUP_SKIP("no %zu GiB of address space to map: %m",
+			   self->span >> 30);
+	ASSERT_EQ(0, madvise(self->sparse, self->span, MADV_NOHUGEPAGE));
+	for (i = 0; i < SEEK_TABLES; i++) {
+		char *p = self->sparse + i * table + table / 2;
+
+		if (guards && !madvise(p, page, MADV_GUARD_INSTALL))
+			continue;
+		guards = false;
+		*p = 1;
+	}
+	if (!guards)
+		ASSERT_EQ(0, madvise(self->sparse, self->span, MADV_DONTNEED));
+	self->sparse[self->span] = 1;
+	self->pos = pmap_entry_offset(&self->pm.h,
+				      pt_vpn(self->sparse + self->span));
+	self->max = SEEK_TABLES * (page / 8) * self->pm.h.entry_size;
+	self->r.whence = SEEK_DATA;
+}
 
 /*
  * The read: up to almost 2 GiB of entries (the most one read returns),
@@ -317,10 +367,14 @@ FIXTURE_SETUP(kill)
 		SETUP_SKIP("a TiB of address space needs a 64-bit process");
 	ASSERT_EQ(0, pt_map_open(0, &self->pm));
 	r->fd = self->pm.fd;
-	self->max = (size_t)INT32_MAX & ~(pt_page_size() - 1);
 	r->stack = mmap(NULL, READER_STACK, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, r->stack);
+	if (variant->seek) {
+		setup_empty_tables(_metadata, self);
+		return;
+	}
+	self->max = (size_t)INT32_MAX & ~(pt_page_size() - 1);
 	r->buf = pt_map_window(self->max, 2UL << 20);
 	ASSERT_NE(NULL, r->buf);
 	/*
@@ -346,23 +400,36 @@ FIXTURE_TEARDOWN(kill)
 	if (self->r.buf)
 		munmap(self->r.buf, self->max);
 	if (self->sparse && self->sparse != MAP_FAILED && !variant->holes)
-		munmap(self->sparse, self->span);
+		munmap(self->sparse, self->span + (variant->seek ?
+						   pt_page_size() : 0));
 	if (self->r.stack && self->r.stack != MAP_FAILED)
 		munmap(self->r.stack, READER_STACK);
 	pt_map_close(&self->pm);
 }
 
-/* The time of one uninterrupted read of @count bytes. */
-static double timed_read(struct __test_metadata *_metadata,
-			 struct shared_reader *r, off_t pos, size_t count)
+/*
+ * Where the read or seek of @count bytes of entries starts: at the range's
+ * start for a read, @count before the data for a seek.
+ */
+static off_t op_start(KILL_DATA *self, size_t count)
 {
+	return self->r.whence ? self->pos - (off_t)count : self->pos;
+}
+
+/* The time of one uninterrupted read, or seek, of @count bytes of entries. */
+static double timed_read(struct __test_metadata *_metadata,
+			 KILL_DATA *self, size_t count)
+{
+	struct shared_reader *r = &self->r;
+	off_t pos = op_start(self, count);
 	double t0;
 
 	r->count = count;
 	t0 = pt_now();
 	ASSERT_EQ(0, shared_reader_start(r, pos));
 	ASSERT_EQ(0, pt_wait(r->pid));
-	ASSERT_EQ(pos + (off_t)count, lseek(r->fd, 0, SEEK_CUR));
+	ASSERT_EQ(r->whence ? self->pos : pos + (off_t)count,
+		  lseek(r->fd, 0, SEEK_CUR));
 	return pt_now() - t0;
 }
 
@@ -374,6 +441,10 @@ static double timed_read(struct __test_metadata *_metadata,
  * machine: a read that ignores fatal signals always runs to its end. And
  * the reader is gone in less time than the whole read takes here, a bound
  * that grows with a debug kernel or a loaded host as the read does.
+ *
+ * A seek (SEEK_DATA across empty page tables, sized the same way) moves
+ * the position only when it returns, so its bound is half of its time: one
+ * that ignores fatal signals still had nine tenths of it to go.
  */
 TEST_F_TIMEOUT(kill, sigkill_ends_a_long_read, 600)
 {
@@ -384,17 +455,19 @@ TEST_F_TIMEOUT(kill, sigkill_ends_a_long_read, 600)
 	off_t done;
 	int ret;
 
-	while ((t = timed_read(_metadata, r, self->pos, count)) < 0.1 && count < max)
+	if (r->whence)
+		count = max / 64;
+	while ((t = timed_read(_metadata, self, count)) < 0.1 && count < max)
 		count = count * 8 < max ? count * 8 : max;
 	if (count < max && t < 2)
 		count = 2 / t * count < max ?
 			(size_t)(2 / t * count) & ~(page - 1) : max;
-	t = timed_read(_metadata, r, self->pos, count);
+	t = timed_read(_metadata, self, count);
 	if (t < 0.2)
-		SKIP(return, "a %zu MiB read takes %.3f s: too fast to tell",
-		     count >> 20, t);
+		SKIP(return, "a %zu MiB %s takes %.3f s: too fast to tell",
+		     count >> 20, r->whence ? "seek" : "read", t);
 
-	ASSERT_EQ(0, shared_reader_start(r, self->pos));
+	ASSERT_EQ(0, shared_reader_start(r, op_start(self, count)));
 	usleep(t * 1e5);
 	if (__atomic_load_n(&r->state, __ATOMIC_SEQ_CST) == RETURNED) {
 		pt_wait(r->pid);
@@ -404,16 +477,18 @@ TEST_F_TIMEOUT(kill, sigkill_ends_a_long_read, 600)
 	kill(r->pid, SIGKILL);
 	ret = pt_wait(r->pid);
 	dt = pt_now() - t0;
-	done = lseek(r->fd, 0, SEEK_CUR) - self->pos;
-	printf("# %s: a %zu MiB read takes %.3f s; killed a tenth in, ",
-	       variant->holes ? "holes" : "sparse mapping", count >> 20, t);
+	done = lseek(r->fd, 0, SEEK_CUR) - op_start(self, count);
+	printf("# %s: a %zu MiB %s takes %.3f s; killed a tenth in, ",
+	       variant->seek ? "empty page tables" :
+	       variant->holes ? "holes" : "sparse mapping", count >> 20,
+	       r->whence ? "seek" : "read", t);
 	printf("it had read %.1f%%, gone %.3f s after SIGKILL\n",
 	       100.0 * done / count, dt);
 	fflush(stdout);
 	EXPECT_EQ(128 + SIGKILL, ret);
 	EXPECT_GE(done, 0);
 	EXPECT_LT(done, (off_t)count / 2);
-	EXPECT_LT(dt, t);
+	EXPECT_LT(dt, r->whence ? t / 2 : t);
 }
 
 struct uffd_reader {
