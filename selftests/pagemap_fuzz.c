@@ -4,7 +4,8 @@
  * several targets (self, a forked child, pid 1, a kernel thread, a child
  * that exits in the middle), with random positions, counts and buffers,
  * every result checked against a model of docs/pagemap.rst ("Reading" and
- * "Seeking").
+ * "Seeking"); SEEK_DATA and SEEK_HOLE against the target's own
+ * /proc/<pid>/pagemap (pt_seek_model()).
  *
  * PMAP_FUZZ_SEED=0x... (or pmap.fuzz_seed= on the kernel command line)
  * replays a run; -n N, PMAP_FUZZ_OPS=N or pmap.fuzz_ops=N sets the number
@@ -19,6 +20,7 @@
 #define FUZZ_SLOTS		8
 #define FUZZ_BIG		(4UL << 20)	/* the largest count tried */
 #define FUZZ_MAX_LOGGED		10
+#define FUZZ_MODEL_ROOM		4096	/* entries the seek model reads at once */
 
 enum { T_SELF, T_CHILD, T_INIT, T_KTHREAD, T_VICTIM, T_NR };
 
@@ -38,6 +40,7 @@ struct target {
 	int generation;		/* bumped each time the victim is replaced */
 	struct pt_vma *vmas;
 	long nr_vmas;
+	int kfd;		/* its /proc/<pid>/pagemap, or -1 */
 };
 
 struct slot {
@@ -57,6 +60,8 @@ struct fuzz {
 	struct slot s[FUZZ_SLOTS];
 	char *big, *ro, *straddle_none, *straddle_ro, *unmapped;
 	int kfd;		/* /proc/self/pagemap */
+	uint64_t *model;	/* FUZZ_MODEL_ROOM entries for the seek model */
+	unsigned long seeks_judged;	/* SEEK_DATA/SEEK_HOLE checked */
 };
 
 /* splitmix64: small, fast, and the same sequence on every machine */
@@ -114,6 +119,9 @@ static int setup_target(struct fuzz *f, int i, pid_t pid)
 
 	t->pid = pid;
 	t->alive = 1;
+	if (t->kfd > 0)
+		close(t->kfd);
+	t->kfd = -1;
 	free(t->vmas);
 	t->vmas = NULL;
 	t->nr_vmas = 0;
@@ -142,6 +150,7 @@ static int setup_target(struct fuzz *f, int i, pid_t pid)
 		t->nr_vmas = pt_read_maps(pid, &t->vmas);
 		if (t->nr_vmas < 0)
 			t->nr_vmas = 0;
+		t->kfd = kpm_open(pid);
 	}
 	pt_map_close(&pm);
 	return 0;
@@ -426,14 +435,45 @@ static void op_read(struct fuzz *f, struct slot *s, int positioned)
 	}
 }
 
+/*
+ * What SEEK_DATA (@data) or SEEK_HOLE from @off must give on @s: by the
+ * target's mappings read at its setup, or read again (@fresh), and its
+ * kernel pagemap now.
+ */
+static int64_t seek_model(struct fuzz *f, struct slot *s, int64_t off,
+			  bool data, bool fresh)
+{
+	struct target *t = &f->t[s->target];
+	struct pt_vma *v = t->vmas;
+	long nv = t->nr_vmas;
+	int64_t exp;
+
+	if (off < 0 || off % f->esz)
+		return -EINVAL;
+	if (!slot_live(f, s))
+		return -ENXIO;
+	if (t->kfd < 0)
+		return t->kfd;
+	if (fresh) {
+		nv = pt_read_maps(t->pid, &v);
+		if (nv < 0)
+			v = NULL;
+	}
+	exp = pt_seek_model(t->kfd, v, nv, off / f->esz, t->end, data,
+			    f->model, FUZZ_MODEL_ROOM);
+	if (fresh)
+		free(v);
+	return exp < 0 ? exp : exp * (int64_t)f->esz;
+}
+
 static void op_seek(struct fuzz *f, struct slot *s)
 {
-	static const int bogus[] = { SEEK_END, 3, 4, 5, 100, -1 };
+	static const int bogus[] = { SEEK_END, 5, 6, 100, -1 };
 	int whence, bad = 0, err;
 	int64_t off, exp, sum;
 	off_t ret;
 
-	switch (below(f, 3)) {
+	switch (below(f, 4)) {
 	case 0:
 		whence = SEEK_SET;
 		off = rand_pos(f, &f->t[s->target], &bad);
@@ -450,6 +490,11 @@ static void op_seek(struct fuzz *f, struct slot *s)
 			exp = sum;
 		}
 		break;
+	case 2:
+		whence = below(f, 2) ? SEEK_DATA : SEEK_HOLE;
+		off = rand_pos(f, &f->t[s->target], &bad);
+		exp = seek_model(f, s, off, whence == SEEK_DATA, false);
+		break;
 	default:
 		whence = bogus[below(f, ARRAY_SIZE(bogus))];
 		off = below(f, 2) ? 0 : (int64_t)below(f, 1 << 20);
@@ -461,6 +506,12 @@ static void op_seek(struct fuzz *f, struct slot *s)
 	ret = lseek(s->fd, off, whence);
 	err = errno;
 	f->ops++;
+	/* the target may have changed since its setup: ask again */
+	if ((ret < 0 ? -err != exp : ret != exp) &&
+	    (whence == SEEK_DATA || whence == SEEK_HOLE))
+		exp = seek_model(f, s, off, whence == SEEK_DATA, true);
+	if ((whence == SEEK_DATA || whence == SEEK_HOLE) && slot_live(f, s))
+		f->seeks_judged++;
 	if (ret < 0 ? -err != exp : ret != exp)
 		mismatch(f, "lseek(%s, %lld, %d) at %lld: %lld (%s), model %lld",
 			 target_names[s->target], (long long)off, whence,
@@ -601,6 +652,10 @@ TEST_F_TIMEOUT(fuzz, reads_and_seeks_against_the_contract, 3000)
 	f->max_pfn = pt_max_pfn();
 	f->kfd = kpm_open(0);
 	ASSERT_LE(0, f->kfd);
+	f->model = calloc(FUZZ_MODEL_ROOM, sizeof(*f->model));
+	ASSERT_NE(NULL, f->model);
+	/* present before any seek looks at it */
+	memset(f->model, 0, FUZZ_MODEL_ROOM * sizeof(*f->model));
 	ASSERT_TRUE(kpm_shows_pfns()) TH_LOG("run the fuzzer as root");
 
 	f->big = map(FUZZ_BIG + 2 * f->page, PROT_READ | PROT_WRITE);
@@ -650,12 +705,19 @@ TEST_F_TIMEOUT(fuzz, reads_and_seeks_against_the_contract, 3000)
 	printf("# fuzz: %.1f s, %lu reads checked, %lu self entries checked, %lu mismatches\n",
 	       pt_now() - t0, f->reads_checked, f->entries_judged,
 	       f->mismatches);
+	printf("# fuzz: %lu SEEK_DATA/SEEK_HOLE on live maps checked\n",
+	       f->seeks_judged);
 	fflush(stdout);
 	EXPECT_EQ(0, f->mismatches);
 	EXPECT_LT(0, f->entries_judged);
+	EXPECT_LT(0, f->seeks_judged);
 	close(f->kfd);
-	for (i = 0; i < T_NR; i++)
+	for (i = 0; i < T_NR; i++) {
 		free(f->t[i].vmas);
+		if (f->t[i].kfd > 0)
+			close(f->t[i].kfd);
+	}
+	free(f->model);
 	free(f);
 }
 
