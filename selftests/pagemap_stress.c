@@ -6,7 +6,8 @@
  * ranges of their maps, khugepaged scans without pause and debugfs
  * split_huge_pages splits their huge pages. Every read must return all it
  * asked for (or 0 once the target is gone), every entry -1 or a plausible
- * frame, and readers killed in the middle of a read must end.
+ * frame, every SEEK_DATA and SEEK_HOLE an entry at or after its offset (or
+ * ENXIO), and readers killed in the middle of a read must end.
  *
  * The run lasts PMAP_STRESS seconds, else pmap.stress= on the kernel
  * command line, else 60 seconds.
@@ -48,7 +49,7 @@ struct stress {
 	pthread_mutex_t lock;
 	/* results, under lock */
 	unsigned long reads, entries, opens, gone, zero_reads, bad, splits,
-		      kills;
+		      kills, seeks;
 	double kill_max;
 };
 
@@ -254,6 +255,28 @@ static pid_t start_target(struct stress *st, uint64_t seed)
 
 /* ---- the readers ---- */
 
+/*
+ * SEEK_DATA or SEEK_HOLE from @off while the map changes: an entry at or
+ * after @off where the position now is, or ENXIO (no data after it, or the
+ * target is gone). Returns 0, or -1 after reporting a bad result.
+ */
+static int check_seek(struct stress *st, int fd, pid_t pid, off_t off,
+		      int whence)
+{
+	off_t ret = lseek(fd, off, whence);
+
+	if (ret < 0 && errno == ENXIO)
+		return 0;
+	if (ret < off || ret % st->esz || lseek(fd, 0, SEEK_CUR) != ret) {
+		bad_result(st, "pid %d: %s from %lld: %lld (%s)", pid,
+			   whence == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE",
+			   (long long)off, (long long)ret,
+			   ret < 0 ? strerror(errno) : "ok");
+		return -1;
+	}
+	return 0;
+}
+
 static void check_entries(struct stress *st, const unsigned char *buf,
 			  size_t n, pid_t pid, uint64_t vpn)
 {
@@ -285,6 +308,7 @@ static void *reader(void *arg)
 	unsigned char *buf = malloc(max);
 	uint64_t rng = (uintptr_t)&rng ^ (uint64_t)(pt_now() * 1e9);
 	unsigned long reads = 0, entries = 0, opens = 0, gone = 0, zero = 0;
+	unsigned long seeks = 0;
 	uint64_t vpn0 = pt_vpn(st->arena);
 
 	if (!buf)
@@ -309,6 +333,14 @@ static void *reader(void *arg)
 			ssize_t ret;
 
 			n = 1 + xrand(&rng) % (arena_pages - first);
+			if (xrand(&rng) % 4 == 0) {
+				seeks++;
+				if (check_seek(st, fd, pid,
+					       (vpn0 + first + 1) * st->esz,
+					       k % 2 ? SEEK_DATA : SEEK_HOLE))
+					break;
+				continue;
+			}
 			if (xrand(&rng) % 8 == 0) {
 				first = 0;
 				n = arena_pages;
@@ -338,6 +370,7 @@ static void *reader(void *arg)
 	st->opens += opens;
 	st->gone += gone;
 	st->zero_reads += zero;
+	st->seeks += seeks;
 	pthread_mutex_unlock(&st->lock);
 	return NULL;
 }
@@ -536,8 +569,10 @@ TEST_F_TIMEOUT(stress, readers_against_mutators, 7200)
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 
-	printf("# stress: %lu reads (%lu entries), %lu opens; %lu gone, %lu read 0 (exited)\n",
-	       st->reads, st->entries, st->opens, st->gone, st->zero_reads);
+	printf("# stress: %lu reads (%lu entries), %lu seeks, %lu opens\n",
+	       st->reads, st->entries, st->seeks, st->opens);
+	printf("# stress: %lu gone, %lu read 0 (exited)\n", st->gone,
+	       st->zero_reads);
 	printf("# stress: targets: %lu mutations, %lu exits, %lu forks, %lu execs, %lu splits\n",
 	       st->sh->mut_ops, st->sh->target_exits, st->sh->forks,
 	       st->sh->execs, st->splits);
@@ -550,6 +585,7 @@ TEST_F_TIMEOUT(stress, readers_against_mutators, 7200)
 	fflush(stdout);
 	EXPECT_EQ(0, st->bad);
 	EXPECT_LT(0, st->entries);
+	EXPECT_LT(0, st->seeks);
 	EXPECT_LT(0, st->kills);
 	munmap(st->arena, ARENA_SIZE);
 	munmap(st->sh, sizeof(*st->sh));
