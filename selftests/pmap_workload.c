@@ -13,6 +13,10 @@
  * private anonymous mapping and every page of a PMD-aligned, PMD-sized
  * one advised MADV_HUGEPAGE, after the fork: the shared zero page and, on
  * a kernel that maps it, the huge zero page, which smaps does not count.
+ *
+ * pmap_workload -s NPAGES: the parent also maps 64 GiB (1 GiB on 32-bit)
+ * of private anonymous memory, MAP_NORESERVE, and writes one page in every
+ * 64 MiB of it: a sparse address space, after the fork.
  */
 #include <errno.h>
 #include <signal.h>
@@ -70,6 +74,21 @@ static unsigned long read_faulted(size_t len, size_t align, int advice)
 	return sum;
 }
 
+/* One written page per 64 MiB of a sparse mapping; 0 or -1. */
+static int sparse_written(void)
+{
+	size_t len = sizeof(long) < 8 ? 1UL << 30 : 64UL << 30, off;
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				-1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	for (off = 0; off < len; off += 64UL << 20)
+		p[off] = 1;
+	return 0;
+}
+
 /* The PMD size transparent huge pages use, or 2 MiB where sysfs has none. */
 static size_t pmd_size(void)
 {
@@ -97,12 +116,14 @@ int main(int argc, char **argv)
 	pid_t parent, child;
 	int ready[2];
 	bool zero = argc == 3 && !strcmp(argv[1], "-z");
+	bool sparse = argc == 3 && !strcmp(argv[1], "-s");
+	bool opt = zero || sparse;
 	char c = 0;
 
-	if (argc == 2 + zero)
-		npages = strtoul(argv[1 + zero], &end, 0);
-	if (argc != 2 + zero || npages == 0 || *end) {
-		fprintf(stderr, "usage: %s [-z] NPAGES\n", argv[0]);
+	if (argc == 2 + opt)
+		npages = strtoul(argv[1 + opt], &end, 0);
+	if (argc != 2 + opt || npages == 0 || *end) {
+		fprintf(stderr, "usage: %s [-z|-s] NPAGES\n", argv[0]);
 		return 2;
 	}
 	shared = map_written(npages * page, MAP_SHARED, 0x5a);
@@ -146,6 +167,11 @@ int main(int argc, char **argv)
 	if (zero && (read_faulted(npages * page, page, -1) ||
 		     read_faulted(pmd_size(), pmd_size(), MADV_HUGEPAGE))) {
 		fprintf(stderr, "pmap_workload: the read faults failed\n");
+		kill(child, SIGTERM);
+		return 1;
+	}
+	if (sparse && sparse_written()) {
+		fprintf(stderr, "pmap_workload: the sparse mapping failed\n");
 		kill(child, SIGTERM);
 		return 1;
 	}

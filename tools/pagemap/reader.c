@@ -2,7 +2,8 @@
 /*
  * The page-map reader: the module's format and the kernel's own
  * /proc/<pid>/pagemap behind one interface, and the scan of a process
- * (with PAGEMAP_SCAN where the kernel has it).
+ * (with PAGEMAP_SCAN where the kernel has it, with SEEK_DATA and SEEK_HOLE
+ * where the module has them).
  */
 #include "pagemap.h"
 
@@ -272,6 +273,50 @@ static int scan_span(struct reader *r, const struct proc *p, size_t *vi,
 	return 0;
 }
 
+/* Present ranges gathered into spans of at most BATCH pages, then read. */
+struct spans {
+	uint64_t span, span_end;	/* the span being gathered, if span_end */
+	size_t vi;			/* the mapping scan_deliver() is at */
+};
+
+static int spans_flush(struct reader *r, const struct proc *p,
+		       struct spans *sp, uint64_t *buf,
+		       const struct scan_cb *cb, bool *eof)
+{
+	int ret = 0;
+
+	if (sp->span_end)
+		ret = scan_span(r, p, &sp->vi, sp->span, sp->span_end, buf, cb,
+				eof);
+	sp->span_end = 0;
+	return ret;
+}
+
+/* Add the present pages [s, e): to the span, or read it and start anew. */
+static int spans_add(struct reader *r, const struct proc *p,
+		     struct spans *sp, uint64_t s, uint64_t e, uint64_t *buf,
+		     const struct scan_cb *cb, bool *eof)
+{
+	int ret;
+
+	while (s < e) {
+		if (sp->span_end && s - sp->span_end <= SCAN_GAP &&
+		    s + 1 - sp->span <= BATCH) {
+			sp->span_end = e - sp->span <= BATCH ? e :
+				       sp->span + BATCH;
+			s = sp->span_end;
+			continue;
+		}
+		ret = spans_flush(r, p, sp, buf, cb, eof);
+		if (ret)
+			return ret;
+		sp->span = s;
+		sp->span_end = e - s <= BATCH ? e : s + BATCH;
+		s = sp->span_end;
+	}
+	return 0;
+}
+
 /*
  * A range the scan reports huge is mapped by PMDs (transparent huge pages)
  * or hugetlb entries: each PMD-sized, PMD-aligned piece of it maps
@@ -326,8 +371,9 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 {
 	static struct page_region reg[SCAN_REGIONS];
 	unsigned int shift = r->hdr.page_shift;
-	size_t nr = p->nr_vmas, vi = 0;
-	uint64_t start, end, span = 0, span_end = 0;
+	struct spans sp = { 0 };
+	size_t nr = p->nr_vmas;
+	uint64_t start, end;
 	static uint64_t pmd_pages;
 	int n, k, ret;
 
@@ -379,54 +425,80 @@ static int scan_present(struct reader *r, const struct proc *p, uint64_t *buf,
 			    pmd_pages < 2 && cb->huge)
 				cb->huge(cb->arg);
 			if (reg[k].categories & PAGE_IS_HUGE && pmd_pages > 1) {
-				if (span_end) {
-					ret = scan_span(r, p, &vi, span, span_end,
-							buf, cb, eof);
-					if (ret)
-						return ret;
-					span_end = 0;
-				}
-				ret = scan_huge(r, p, &vi, s, e, buf, cb, eof,
+				ret = spans_flush(r, p, &sp, buf, cb, eof);
+				if (ret)
+					return ret;
+				ret = scan_huge(r, p, &sp.vi, s, e, buf, cb, eof,
 						pmd_pages);
 				if (ret)
 					return ret;
 				continue;
 			}
-			while (s < e) {
-				uint64_t to;
-
-				if (span_end && s - span_end <= SCAN_GAP &&
-				    s + 1 - span <= BATCH) {
-					to = e - span <= BATCH ? e : span + BATCH;
-					span_end = to;
-					s = to;
-					continue;
-				}
-				if (span_end) {
-					ret = scan_span(r, p, &vi, span, span_end,
-							buf, cb, eof);
-					if (ret)
-						return ret;
-				}
-				span = s;
-				span_end = e - s <= BATCH ? e : s + BATCH;
-				s = span_end;
-			}
+			ret = spans_add(r, p, &sp, s, e, buf, cb, eof);
+			if (ret)
+				return ret;
 		}
 		if (a.walk_end <= start)
 			break;
 		start = a.walk_end;
 	}
-	if (span_end)
-		return scan_span(r, p, &vi, span, span_end, buf, cb, eof);
-	return 0;
+	return spans_flush(r, p, &sp, buf, cb, eof);
+}
+
+/*
+ * The module's backend: SEEK_DATA and SEEK_HOLE tell where pages are
+ * present, the module skipping what holds none at the cost of its page
+ * tables, and only those ranges are read. Returns 0, -errno, or 1 when the
+ * module has no SEEK_DATA (EINVAL: one older than them).
+ */
+static int scan_seek(struct reader *r, const struct proc *p, uint64_t *buf,
+		     const struct scan_cb *cb, bool *eof)
+{
+	unsigned int shift = r->hdr.page_shift;
+	uint64_t vpn, hvpn, end, es = r->hdr.entry_size;
+	struct spans sp = { 0 };
+	off_t data, hole = 0;
+	int ret;
+
+	if (!p->nr_vmas)
+		return 0;
+	vpn = p->vmas[0].start >> shift;
+	end = (p->vmas[p->nr_vmas - 1].end + (1ULL << shift) - 1) >> shift;
+	while (vpn < end) {
+		data = lseek(r->fd, pmap_entry_offset(&r->hdr, vpn), SEEK_DATA);
+		if (data < 0 && errno == EINVAL && vpn == p->vmas[0].start >> shift)
+			return 1;
+		if (data < 0 && errno == ENXIO) {
+			/* nothing at all: the address space may be gone */
+			if (vpn == p->vmas[0].start >> shift)
+				*eof = true;
+			break;
+		}
+		if (data >= 0)
+			hole = lseek(r->fd, data, SEEK_HOLE);
+		if (data < 0 || hole < 0)
+			return -errno;
+		if (vpn == p->vmas[0].start >> shift && cb->huge)
+			cb->huge(cb->arg);
+		vpn = ((uint64_t)data - r->hdr.header_size) / es;
+		if (vpn >= end)
+			break;
+		hvpn = ((uint64_t)hole - r->hdr.header_size) / es;
+		ret = spans_add(r, p, &sp, vpn, hvpn < end ? hvpn : end, buf,
+				cb, eof);
+		if (ret)
+			return ret;
+		vpn = hvpn;
+	}
+	return spans_flush(r, p, &sp, buf, cb, eof);
 }
 
 /*
  * Calls cb for each batch of entries of each mapping of p (with the kernel
- * backend on a kernel with PAGEMAP_SCAN, only for the ranges where pages are
- * present). A read cut short by the end of the address space means the
- * process exited or exec'd: -ESRCH.
+ * backend on a kernel with PAGEMAP_SCAN, and with a module that has
+ * SEEK_DATA, only for the ranges where pages are present). A read cut short
+ * by the end of the address space means the process exited or exec'd:
+ * -ESRCH.
  */
 int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
 	      const struct scan_cb *cb)
@@ -438,6 +510,8 @@ int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
 
 	if (r->be == &kernel_backend)
 		ret = scan_present(r, p, buf, cb, &eof);
+	else if (!r->empty)
+		ret = scan_seek(r, p, buf, cb, &eof);
 	/* Every entry read: huge pages may be among them. */
 	if (ret > 0 && cb->huge)
 		cb->huge(cb->arg);

@@ -116,10 +116,14 @@ check "pss of every process: each Rss equals its smaps_rollup Rss" all_rss
 # --- zero pages: present in the page map, but not Rss (smaps) ---
 # pmap_workload -z read-faults pages (the shared zero page) and a PMD-sized,
 # MADV_HUGEPAGE region (the huge zero page, where the kernel maps it).
-: >"$T/wz"
-/tests/pmap_workload -z "$NPAGES" >"$T/wz" &
-zpid=$!
-workload_wait "$T/wz"
+# other_workload X: pmap_workload -X in the background (zpid), writing $T/wX
+other_workload() {
+	: >"$T/w$1"
+	/tests/pmap_workload "-$1" "$NPAGES" >"$T/w$1" &
+	zpid=$!
+	workload_wait "$T/w$1"
+}
+other_workload z
 zparent=$(workload_pid "$T/wz" parent)
 zero_rss() {
 	[ -n "$zparent" ] || { echo "# pmap_workload -z did not start"; return 1; }
@@ -153,6 +157,21 @@ check "maps: --source module and --source kernel agree page for page (parent)" \
 	same_maps "$parent"
 check "maps: --source module and --source kernel agree page for page (child)" \
 	same_maps "$child"
+# A sparse address space (64 GiB, a page written per 64 MiB): the module's
+# SEEK_DATA/SEEK_HOLE find the pages reading every entry finds.
+other_workload s
+sparent=$(workload_pid "$T/ws" parent)
+sparse_maps() {
+	[ -n "$sparent" ] || { echo "# pmap_workload -s did not start"; return 1; }
+	same_maps "$sparent" || return 1
+	present=$(sed -n '1s/.*mappings, \([0-9]*\) present pages.*/\1/p' "$T/m1")
+	echo "# sparse: $present present pages"
+	[ "${present:-0}" -ge 16 ]
+}
+check "maps: a sparse address space, found by seeks, agrees with the kernel's" \
+	sparse_maps
+kill "$zpid" 2>/dev/null
+zpid=
 run --source module maps --json "$parent"
 shm_present() {
 	grep "\"start\": \"0x$start\"" "$T/out" | grep -q "\"present_pages\": $NPAGES,"
