@@ -14,7 +14,9 @@
  *
  * Cases: dense 4K anonymous pages (THP off), THP-backed anonymous memory,
  * tmpfs page cache mapped shared, sparse (one page per 2 MiB), unmapped
- * holes, the mappings of real processes; read sizes from 8 bytes to 4 MiB;
+ * holes, the mappings of real processes; sparse-seek (64 GiB, one page per
+ * 64 MiB), its present entries found with SEEK_DATA and SEEK_HOLE and read,
+ * against reading every entry of either file; read sizes from 8 bytes to 4 MiB;
  * growth from 64 MiB to 1 GiB; mmap/munmap latency in a second thread while
  * a reader scans. Output: TAP lines (a case that cannot be measured or whose
  * two answers disagree is `not ok`) and `# ` lines with the numbers.
@@ -288,6 +290,81 @@ out:
 	if (kfd >= 0)
 		close(kfd);
 	return bad;
+}
+
+/*
+ * Find the present entries of @npages pages from @vpn with SEEK_DATA and
+ * SEEK_HOLE on @fd and read them. Returns the seconds taken, or -1 on a
+ * failure; @found counts the entries read, which all must be present.
+ */
+static double seek_range(int fd, unsigned long vpn, unsigned long npages,
+			 unsigned long *found)
+{
+	off_t pos = mod_off(vpn), end = mod_off(vpn + npages), data, hole;
+	size_t es = hdr.entry_size, n, i;
+	double t0 = now();
+
+	*found = 0;
+	while (pos < end) {
+		data = lseek(fd, pos, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break;
+		if (data < 0)
+			return -1;
+		if (data >= end)
+			break;
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0)
+			return -1;
+		if (hole > end)
+			hole = end;
+		for (pos = data; pos < hole; pos += n) {
+			n = (size_t)(hole - pos) < MAX_BUF ?
+			    (size_t)(hole - pos) : MAX_BUF;
+			if (pread(fd, buf, n, pos) != (ssize_t)n)
+				return -1;
+			for (i = 0; i < n; i += es)
+				if (pmap_entry(&hdr, buf + i) == PMAP_NOT_PRESENT)
+					return -1;
+			*found += n / es;
+		}
+	}
+	return now() - t0;
+}
+
+/*
+ * The sparse-seek case: best of @nrep runs each of the seeks and reads, of
+ * reading every entry of the module's file and of the in-tree one. Returns
+ * the in-tree time over the seek time, or 0 on a failure.
+ */
+static double bench_seek(const struct region *r, unsigned long expect,
+			 int nrep)
+{
+	unsigned long vpn = r->start >> page_shift, n = r->len >> page_shift;
+	int mfd = open_module(self), kfd = open_kernel(self), i;
+	double ts = 0, tm = 0, tk = 0;
+	unsigned long found = 0;
+
+	if (mfd < 0 || kfd < 0)
+		die("open the maps");
+	for (i = 0; i < nrep; i++) {
+		keep_best(&ts, seek_range(mfd, vpn, n, &found));
+		keep_best(&tm, read_range(mfd, mod_off(vpn), n * hdr.entry_size,
+					  DEF_BUF));
+		keep_best(&tk, read_range(kfd, kern_off(vpn), n * 8, DEF_BUF));
+	}
+	close(mfd);
+	close(kfd);
+	tap(ts > 0 && tm > 0 && tk > 0 && found == expect,
+	    "%s: SEEK_DATA/SEEK_HOLE find the %lu present pages of %lu (found %lu)",
+	    r->name, expect, n, found);
+	if (ts <= 0 || tm <= 0 || tk <= 0)
+		return 0;
+	printf("# RESULT %-14s entries=%-9lu present=%-5lu seek+read=%.6f s  ",
+	       r->name, n, found, ts);
+	printf("module-all=%.4f s  intree-all=%.4f s  ", tm, tk);
+	printf("intree/seek=%.0fx  module/seek=%.0fx\n", tk / ts, tm / ts);
+	return tk / ts;
 }
 
 /* Measure one region at read size @bsz and report it as one TAP line. */
@@ -573,7 +650,8 @@ int main(int argc, char **argv)
 	unsigned long dense_max = GIB, thp_len = 256 * MIB;
 	unsigned long file_len = 256 * MIB, sparse_len = GIB;
 	unsigned long hole_len = 16 * GIB, len, kb;
-	struct region dense, thp, file, sparse, holes, r;
+	unsigned long seek_len = sizeof(long) < 8 ? GIB : 64 * GIB;
+	struct region dense, thp, file, sparse, holes, seek, r;
 	unsigned char hbuf[8], *p;
 	struct timing t, t64 = { 0 };
 	unsigned int i;
@@ -594,6 +672,7 @@ int main(int argc, char **argv)
 			file_len = 64 * MIB;
 			sparse_len = 256 * MIB;
 			hole_len = GIB;
+			seek_len = GIB;
 			break;
 		default:
 			usage(argv[0]);
@@ -684,6 +763,13 @@ int main(int argc, char **argv)
 	populate(p, sparse.len, 2 * MIB);
 	sparse.start = (unsigned long)p;
 
+	/* sparse-seek: one page written per 64 MiB, no memory reserved */
+	seek.name = "sparse-seek";
+	seek.len = seek_len;
+	p = map_anon(seek.len, 0, PROT_READ | PROT_WRITE);
+	populate(p, seek.len, 64 * MIB);
+	seek.start = (unsigned long)p;
+
 	/* holes: address space reserved PROT_NONE, then unmapped */
 	holes.name = "holes";
 	holes.len = hole_len;
@@ -712,6 +798,8 @@ int main(int argc, char **argv)
 	bench_region(&sparse, DEF_BUF);
 	t = bench_region(&holes, DEF_BUF);
 	printf("# GOAL holes module/in-tree >= 10: %.2f\n", t.kern / t.mod);
+	printf("# GOAL sparse-seek in-tree/seek >= 100: %.0f\n",
+	       bench_seek(&seek, seek.len / (64 * MIB), reps));
 	tap(!bench_maps(self, "maps-self", reps),
 	    "maps-self: every mapping of this process");
 	tap(!bench_maps(1, "maps-init", reps),
