@@ -313,11 +313,11 @@ FIXTURE_VARIANT_ADD(kill, seek_across_empty_page_tables) { .seek = 1 };
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL	102
 #endif
-/* The most pte tables the seek crosses: 256 MiB of them with 4 KiB pages. */
-#define SEEK_TABLES	65536
+/* The pte tables the seek crosses: 256 MiB of them (65536 of 4 KiB). */
+#define SEEK_TABLE_BYTES	(256UL << 20)
 
 /*
- * The seek's ground: SEEK_TABLES pte tables in which no page is present,
+ * The seek's ground: SEEK_TABLE_BYTES of pte tables where no page is present,
  * then one present page. A guard marker (6.13 on) in one pte of each makes
  * the table without a page; older kernels keep the table of a page
  * touched and dropped with MADV_DONTNEED.
@@ -326,9 +326,10 @@ static void setup_empty_tables(struct __test_metadata *_metadata,
 			       KILL_DATA *self)
 {
 	size_t page = pt_page_size(), table = page / 8 * page, i;
+	size_t tables = SEEK_TABLE_BYTES / page;
 	bool guards = true;
 
-	self->span = SEEK_TABLES * table;
+	self->span = tables * table;
 	self->sparse = pt_mmap_aligned(self->span + page, table,
 				       PROT_READ | PROT_WRITE, MAP_PRIVATE |
 				       MAP_ANONYMOUS | MAP_NORESERVE, -1);
@@ -336,7 +337,7 @@ static void setup_empty_tables(struct __test_metadata *_metadata,
 		SETUP_SKIP("no %zu GiB of address space to map: %m",
 			   self->span >> 30);
 	ASSERT_EQ(0, madvise(self->sparse, self->span, MADV_NOHUGEPAGE));
-	for (i = 0; i < SEEK_TABLES; i++) {
+	for (i = 0; i < tables; i++) {
 		char *p = self->sparse + i * table + table / 2;
 
 		if (guards && !madvise(p, page, MADV_GUARD_INSTALL))
@@ -349,7 +350,7 @@ static void setup_empty_tables(struct __test_metadata *_metadata,
 	self->sparse[self->span] = 1;
 	self->pos = pmap_entry_offset(&self->pm.h,
 				      pt_vpn(self->sparse + self->span));
-	self->max = SEEK_TABLES * (page / 8) * self->pm.h.entry_size;
+	self->max = tables * (page / 8) * self->pm.h.entry_size;
 	self->r.whence = SEEK_DATA;
 }
 
