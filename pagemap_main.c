@@ -395,7 +395,10 @@ static loff_t pmap_seek_entry(struct pmap_file *pf, unsigned long idx,
 			return -EINTR;
 		cond_resched();
 	}
-	return data ? -ENXIO : nr_idx;
+	/* not a conditional expression: -ENXIO would become unsigned long */
+	if (data)
+		return -ENXIO;
+	return nr_idx;
 }
 
 /*
@@ -420,7 +423,7 @@ static loff_t pmap_seek_data(struct pmap_file *pf, loff_t offset, bool data)
 		ret = pmap_seek_entry(pf, offset / PMAP_ENTRY_SIZE, nr_idx,
 				      data);
 	mmput(pf->mm);
-	return ret < 0 ? ret : ret * PMAP_ENTRY_SIZE;
+	return ret < 0 ? ret : ret * (loff_t)PMAP_ENTRY_SIZE;
 }
 
 /*
