@@ -49,6 +49,7 @@ static const struct option long_opts[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "csv", no_argument, NULL, 'c' },
 	{ "by", required_argument, NULL, 'B' },
+	{ "format", required_argument, NULL, 'F' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -79,6 +80,7 @@ static void print_usage(FILE *f)
 		"      --user USER        only processes whose effective user is USER\n"
 		"      --csv              comma-separated values, sizes in KiB\n"
 		"      --by GROUP         per user, name, cgroup or tree (the subtree below init)\n"
+		"      --format FORMAT    text, json, csv or prometheus (text exposition, bytes)\n"
 		"\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          the version\n"
@@ -136,6 +138,9 @@ static int parse_opts(int argc, char **argv, const char *stop)
 			break;
 		case 'B':
 			opt.by = optarg;
+			break;
+		case 'F':
+			opt.format = optarg;
 			break;
 		case 's':
 			if (!strcmp(optarg, "module")) {
@@ -198,8 +203,8 @@ int main(int argc, char **argv)
 		return ret;
 	if (sc->fn != cmd_pss && (opt.sort || opt.reverse || opt.total ||
 				  opt.unit || opt.name || opt.user ||
-				  opt.csv || opt.by)) {
-		pm_err("%s: --sort, --reverse, --total, -k, -m, --bytes, --name, --user, --csv and --by are options of pss",
+				  opt.csv || opt.by || opt.format)) {
+		pm_err("%s: --sort, --reverse, --total, -k, -m, --bytes, --name, --user, --csv, --by and --format are options of pss",
 		       sc->name);
 		return EXIT_USAGE;
 	}

@@ -70,7 +70,7 @@ struct pm_opts {
 	enum pm_source source;
 	const char *file;
 	/* pss */
-	const char *sort, *name, *user, *by;
+	const char *sort, *name, *user, *by, *format;
 	bool reverse, total, csv;
 	int unit;		/* 'k', 'm', 'b' (bytes), or 0: for people */
 };
@@ -197,6 +197,7 @@ char *xstrdup(const char *s);
 void grow(void *pp, size_t *cap, size_t need, size_t size);
 const char *human_kb(uint64_t kb, char *buf, size_t len);
 void json_str(FILE *f, const char *s);
+void prom_str(FILE *f, const char *s);
 double now(void);
 void table_row(struct table *t, char *extra, ...);
 void table_print(struct table *t);

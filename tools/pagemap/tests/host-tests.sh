@@ -18,26 +18,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pagemap-test.XXXXXX")
 # shellcheck source=tap.sh
 . "$(dirname "$0")/tap.sh"
 
-# background processes of the tests, killed at the end
-bg=
-cleanup() {
-	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
-	for p in $bg; do
-		kill "$p" 2>/dev/null || true
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 json_ok() { "$PY" -m json.tool "$T/out" >/dev/null; }
 
-echo "TAP version 13"
-
-if [ "$(id -u)" != 0 ]; then
-	echo "ok 1 host tests # SKIP they read frame numbers: run as root"
-	echo "1..1"
-	exit 0
-fi
+host_setup "host tests"
 
 start_workload "$WORKLOAD" "$NPAGES"
 sleep 0.2
