@@ -27,6 +27,8 @@ static const struct subcommand {
 	  "the frames both processes map, in total and per pair of mappings" },
 	{ "pss", cmd_pss, "[PID...]",
 	  "Rss, Pss and Uss from frame counts over every readable process" },
+	{ "who", cmd_who, "PFN...",
+	  "every process and address mapping the frames (or --range A-B)" },
 	{ "dump", cmd_dump, "--file FILE",
 	  "decode a captured map (any byte order, entry size, page size)" },
 	{ "capture", cmd_capture, "PID FILE",
@@ -50,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "csv", no_argument, NULL, 'c' },
 	{ "by", required_argument, NULL, 'B' },
 	{ "format", required_argument, NULL, 'F' },
+	{ "range", required_argument, NULL, 'R' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -81,6 +84,8 @@ static void print_usage(FILE *f)
 		"      --csv              comma-separated values, sizes in KiB\n"
 		"      --by GROUP         per user, name, cgroup or tree (the subtree below init)\n"
 		"      --format FORMAT    text, json, csv or prometheus (text exposition, bytes)\n"
+		"\nwho:\n"
+		"      --range FIRST-LAST the frames FIRST to LAST (0x for hexadecimal)\n"
 		"\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          the version\n"
@@ -141,6 +146,9 @@ static int parse_opts(int argc, char **argv, const char *stop)
 			break;
 		case 'F':
 			opt.format = optarg;
+			break;
+		case 'R':
+			opt.range = optarg;
 			break;
 		case 's':
 			if (!strcmp(optarg, "module")) {
@@ -206,6 +214,10 @@ int main(int argc, char **argv)
 				  opt.csv || opt.by || opt.format)) {
 		pm_err("%s: --sort, --reverse, --total, -k, -m, --bytes, --name, --user, --csv, --by and --format are options of pss",
 		       sc->name);
+		return EXIT_USAGE;
+	}
+	if (sc->fn != cmd_who && opt.range) {
+		pm_err("%s: --range is an option of who", sc->name);
 		return EXIT_USAGE;
 	}
 	return sc->fn(argc - optind, argv + optind);

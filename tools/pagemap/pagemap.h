@@ -72,6 +72,7 @@ struct pm_opts {
 	/* pss */
 	const char *sort, *name, *user, *by, *format;
 	bool reverse, total, csv;
+	const char *range;	/* who */
 	int unit;		/* 'k', 'm', 'b' (bytes), or 0: for people */
 };
 
@@ -190,6 +191,17 @@ struct runs {
 
 extern const struct backend module_backend, kernel_backend;
 
+/*
+ * scan_every(): begin() is told of each process before its entries come
+ * through cb (false leaves it out), end() after them, with 0 or the -errno
+ * that cut the scan short.
+ */
+struct every {
+	struct scan_cb cb;
+	bool (*begin)(void *arg, const struct proc *p, unsigned int shift);
+	void (*end)(void *arg, const struct proc *p, int err);
+};
+
 /* util.c */
 void *xrealloc(void *p, size_t size);
 void *xcalloc(size_t n, size_t size);
@@ -240,6 +252,12 @@ bool scan_supported(struct reader *r);
 void zero_scan_huge(void *arg);
 int probe_zero(bool quiet);
 int need_frames(const char *why_needed);
+
+/* every.c */
+int scan_every(const struct every *ev);
+
+/* who.c */
+int cmd_who(int argc, char **argv);
 
 /* maps.c */
 int cmd_maps(int argc, char **argv);

@@ -76,4 +76,30 @@ check "pss --format of no such format: exit 2" \
 check "pss --format prometheus --json: exit 2" \
 	fails_with 2 "one of them" --source kernel pss --format prometheus --json
 
+# --- who ---
+# Frames of the workload: shared by parent and child (the shared mapping,
+# the private pages the child inherited, the text), each found by the
+# oracle reading every process's page map.
+pfns=$("$PY" "$ORACLE" pick "$parent" "$NPAGES")
+echo "# frames of the workload: $pfns"
+# shellcheck disable=SC2086 # a list of frame numbers
+{
+	run --source kernel who --json $pfns
+	check "who PFN...: exactly the processes and addresses that map them, as every page map says" \
+		eval '[ "$rc" = 0 ] && "$PY" "$ORACLE" who "$T/out" $pfns'
+	first=${pfns%% *}
+	run --source kernel who --json --range $((first - 64))-$((first + 64))
+	check "who --range: the workload's mappings of the 129 frames around one, as its page maps say" \
+		eval '[ "$rc" = 0 ] && "$PY" "$ORACLE" who "$T/out" --pids "$parent,$child" $((first - 64))-$((first + 64))'
+	run --source kernel who "$(printf '0x%x' "$first")"
+	check "who 0xPFN, text: a header and the two processes mapping it" \
+		eval '[ "$rc" = 0 ] && grep -q "^ *PFN  *PID  *COMM  *ADDRESS  *MAPPING" "$T/out" &&
+			[ "$(grep -c -e " $parent  *workload " -e " $child  *workload " "$T/out")" = 2 ]'
+}
+check "who without frames: exit 2" fails_with 2 "frame numbers or --range" --source kernel who
+check "who of something that is not a frame number: exit 2" \
+	fails_with 2 "'12z' is not a frame number" --source kernel who 12z
+check "who --range backwards: exit 2" fails_with 2 "comes before" --source kernel who --range 10-9
+check "--range given to pss: exit 2" fails_with 2 "option of who" --source kernel pss --range 1-2
+
 tap_done

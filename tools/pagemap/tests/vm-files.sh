@@ -19,6 +19,16 @@ vm_setup vm-files
 trap tap_cleanup EXIT
 
 start_workload /tests/pmap_workload "$NPAGES"
+ps=$(($(pagemap maps --json self | sed -n 's/.*"page_size": \([0-9]*\).*/\1/p')))
+# The shared mapping (MAP_SHARED|MAP_ANONYMOUS: /dev/zero), its first frame
+# as the kernel's own page map shows it, faulted into the child too.
+start=$(awk -v sz=$((NPAGES * ps)) '$2 ~ /s$/ && $6 ~ /zero/ {
+	split($1, r, "-"); print r[1]; exit }' "/proc/$parent/maps")
+dd if="/proc/$child/mem" of=/dev/null bs="$ps" skip=$((0x$start / ps)) \
+	count="$NPAGES" 2>/dev/null || echo "# could not read the child's shared pages"
+pagemap --source kernel maps "$parent" >"$T/maps"
+pfn=$(grep -A 1 "^0*$start-" "$T/maps" | sed -n 's/.*frames \(0x[0-9a-f]*\)+.*/\1/p')
+echo "# shared mapping at 0x$start, first frame $pfn"
 
 # --- pss --format prometheus ---
 # prom_vs_json SOURCE: each sample of the workload's is its JSON kB * 1024
@@ -43,5 +53,26 @@ prom_vs_json() {
 check "pss --format prometheus --source module: the workload's samples are its JSON sizes in bytes" \
 	prom_vs_json module
 check "pss --format prometheus --source kernel: the same" prom_vs_json kernel
+
+# --- who ---
+# who_shared SOURCE: the first shared frame is mapped by the parent and the
+# child, at the mapping's start, and by nobody else
+who_shared() {
+	run --source "$1" who --json "$pfn"
+	[ "$rc" = 0 ] && [ -n "$pfn" ] || return 1
+	cnt=$(grep -c '"pfn": ' "$T/out")
+	for p in "$parent" "$child"; do
+		grep -q "\"pfn\": $((pfn)), \"pid\": $p, \"comm\": \"pmap_workload\", \"address\": \"0x$start\"" "$T/out" ||
+			{ echo "# pid $p missing: $(cat "$T/out")"; return 1; }
+	done
+	[ "$cnt" = 2 ] || { echo "# $cnt mappings: $(cat "$T/out")"; return 1; }
+}
+check "who --source module: the shared frame, in the parent and the child at the mapping's start" \
+	who_shared module
+check "who --source kernel: the same" who_shared kernel
+run who --range "$pfn-$((pfn + 1))"
+check "who --range, text: the parent and the child" \
+	eval '[ "$rc" = 0 ] && grep -q " $parent  *pmap_workload  *0x$start " "$T/out" &&
+		grep -q " $child  *pmap_workload  *0x$start " "$T/out"'
 
 tap_done
