@@ -11,13 +11,13 @@ set -eu
 # build: the module (kbuild and the host tools of linux-kbuild), the static
 # tests and tool; run: QEMU, busybox, cpio; lint: checkpatch, shellcheck;
 # package: the Debian packages, lintian, DKMS and the Debian guest's image
-# (build-deb.sh, test-install.sh, check-debian.sh); the tool's host tests:
-# promtool (prometheus)
+# (build-deb.sh, test-install.sh, check-debian.sh); the tool: libelf and
+# zlib (files --sections, capture --all), promtool (prometheus) for its tests
 pkgs="gcc make libc6-dev binutils bc kmod cpio gzip xz-utils perl git
 	libelf1 libssl3 zlib1g pahole linux-headers-amd64 linux-source-6.1
 	busybox-static qemu-system-x86 shellcheck
 	dpkg-dev debhelper dh-dkms dkms lintian fakeroot debootstrap
-	prometheus"
+	prometheus libelf-dev zlib1g-dev"
 # the debug lane builds its kernel from source (debug-kernel.sh)
 case " $KERNELS " in
 *" debug "*) pkgs="$pkgs linux-source-6.12 flex bison libelf-dev libssl-dev" ;;

@@ -11,6 +11,12 @@
 
 struct pm_opts opt;
 
+#ifdef PMAP_NO_LIBELF
+#define SECTIONS_HOW	"(not in this build: no libelf)"
+#else
+#define SECTIONS_HOW	"(libelf)"
+#endif
+
 /* ---- command line ------------------------------------------------------- */
 
 static int cmd_help(int argc, char **argv);
@@ -27,6 +33,8 @@ static const struct subcommand {
 	  "the frames both processes map, in total and per pair of mappings" },
 	{ "pss", cmd_pss, "[PID...]",
 	  "Rss, Pss and Uss from frame counts over every readable process" },
+	{ "files", cmd_files, "[PID...]",
+	  "per mapped file: frames, processes, Pss and Rss (--pid PID)" },
 	{ "who", cmd_who, "PFN...",
 	  "every process and address mapping the frames (or --range A-B)" },
 	{ "dump", cmd_dump, "--file FILE",
@@ -53,6 +61,8 @@ static const struct option long_opts[] = {
 	{ "by", required_argument, NULL, 'B' },
 	{ "format", required_argument, NULL, 'F' },
 	{ "range", required_argument, NULL, 'R' },
+	{ "pid", required_argument, NULL, 'P' },
+	{ "sections", no_argument, NULL, 'E' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -84,6 +94,11 @@ static void print_usage(FILE *f)
 		"      --csv              comma-separated values, sizes in KiB\n"
 		"      --by GROUP         per user, name, cgroup or tree (the subtree below init)\n"
 		"      --format FORMAT    text, json, csv or prometheus (text exposition, bytes)\n"
+		"\nfiles:\n"
+		"      --sort KEY         path, frames, processes, pss (default), rss or size\n"
+		"      --reverse          the other way round\n"
+		"      --pid PID          the files PID maps, with its own Pss and Rss of each\n"
+		"      --sections         an ELF file's frames by section " SECTIONS_HOW "\n"
 		"\nwho:\n"
 		"      --range FIRST-LAST the frames FIRST to LAST (0x for hexadecimal)\n"
 		"\n"
@@ -150,6 +165,12 @@ static int parse_opts(int argc, char **argv, const char *stop)
 		case 'R':
 			opt.range = optarg;
 			break;
+		case 'P':
+			opt.pid = optarg;
+			break;
+		case 'E':
+			opt.sections = true;
+			break;
 		case 's':
 			if (!strcmp(optarg, "module")) {
 				opt.source = SRC_MODULE;
@@ -209,11 +230,15 @@ int main(int argc, char **argv)
 	ret = parse_opts(argc, argv, "js:f:nhVkm");
 	if (ret >= 0)
 		return ret;
-	if (sc->fn != cmd_pss && (opt.sort || opt.reverse || opt.total ||
-				  opt.unit || opt.name || opt.user ||
-				  opt.csv || opt.by || opt.format)) {
-		pm_err("%s: --sort, --reverse, --total, -k, -m, --bytes, --name, --user, --csv, --by and --format are options of pss",
-		       sc->name);
+	if (sc->fn != cmd_pss && (opt.total || opt.unit || opt.name ||
+				  opt.user || opt.csv || opt.by || opt.format ||
+				  (sc->fn != cmd_files && (opt.sort || opt.reverse)))) {
+		pm_err("%s: --sort, --reverse, --total, -k, -m, --bytes, --name, --user, --csv, --by and --format are options of pss%s",
+		       sc->name, sc->fn == cmd_files ? " (files takes --sort and --reverse)" : "");
+		return EXIT_USAGE;
+	}
+	if (sc->fn != cmd_files && (opt.pid || opt.sections)) {
+		pm_err("%s: --pid and --sections are options of files", sc->name);
 		return EXIT_USAGE;
 	}
 	if (sc->fn != cmd_who && opt.range) {

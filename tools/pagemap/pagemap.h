@@ -73,6 +73,8 @@ struct pm_opts {
 	const char *sort, *name, *user, *by, *format;
 	bool reverse, total, csv;
 	const char *range;	/* who */
+	const char *pid;	/* files */
+	bool sections;
 	int unit;		/* 'k', 'm', 'b' (bytes), or 0: for people */
 };
 
@@ -255,6 +257,9 @@ int need_frames(const char *why_needed);
 
 /* every.c */
 int scan_every(const struct every *ev);
+
+/* files.c */
+int cmd_files(int argc, char **argv);
 
 /* who.c */
 int cmd_who(int argc, char **argv);

@@ -102,4 +102,50 @@ check "who of something that is not a frame number: exit 2" \
 check "who --range backwards: exit 2" fails_with 2 "comes before" --source kernel who --range 10-9
 check "--range given to pss: exit 2" fails_with 2 "option of who" --source kernel pss --range 1-2
 
+# --- files ---
+# The workload's rows (its static binary, its shared mapping, the anonymous
+# memory of each process), whose frames no other process maps: against
+# every process's page map read by the oracle.
+run --source kernel files --json
+check "files --json: the workload's rows, frames, processes, Pss, Rss and size as the page maps say" \
+	eval '[ "$rc" = 0 ] && "$PY" "$ORACLE" files "$T/out" "$parent,$child"'
+run --source kernel files --json "$parent"
+check "files PID: the rows counted over that process only (Pss from every process's mappings)" \
+	eval '[ "$rc" = 0 ] && "$PY" "$ORACLE" files "$T/out" "$parent" --only "$parent"'
+run --source kernel files --json --pid "$parent"
+check "files --pid PID: the files it maps over every process, with its own Pss and Rss of each" \
+	eval '[ "$rc" = 0 ] && "$PY" "$ORACLE" files "$T/out" "$parent,$child" --view "$parent"'
+# shellcheck disable=SC2034 # used in the evals below
+wl=$(readlink -f "$WORKLOAD")
+if "$PAGEMAP" help | grep -q "sections.*(libelf)"; then
+	run --source kernel files --json --sections "$parent" "$child"
+	check "files --sections: the workload's frames per ELF section, as readelf -S places its pages" \
+		eval '[ "$rc" = 0 ] && "$PY" "$ORACLE" sections "$T/out" "$wl" "$parent,$child"'
+else
+	skip "files --sections: the workload's frames per ELF section" "built without libelf"
+fi
+run --source kernel files --sort rss "$parent" "$child"
+check "files, text: a header, rows sorted by Rss, the anonymous rows named by pid and comm" \
+	eval '[ "$rc" = 0 ] && head -1 "$T/out" | grep -q "^ *PSS  *RSS  *FRAMES  *PROCS  *SIZE  *PATH$" &&
+		grep -q "\[anon\] $parent workload$" "$T/out" && grep -q " $wl$" "$T/out"'
+files_sorted() {
+	run --source kernel files --json --sort "$1" "$parent" "$child"
+	"$PY" - "$T/out" "$1" <<'EOF'
+import json, sys
+d, k = json.load(open(sys.argv[1])), sys.argv[2]
+keys = [r["path"] if k == "path" else r[k if k in ("frames", "processes") else k + "_kb"] or 0 for r in d]
+sys.exit(not (len(d) >= 3 and keys == sorted(keys, reverse=k != "path")))
+EOF
+}
+for key in path frames processes pss rss size; do
+	check "files --sort $key: that order" files_sorted "$key"
+done
+check "files --sort of no such key: exit 2" fails_with 2 "sort takes path" --source kernel files --sort name
+check "files with pids and --pid: exit 2" fails_with 2 "either pids or --pid" --source kernel files --pid 1 1
+check "--sections given to pss: exit 2" fails_with 2 "options of files" --source kernel pss --sections
+sh -c 'exit 0' &
+gone=$!
+wait "$gone" || true
+check "files of a nonexistent pid: exit 1" fails_with 1 "pid $gone: no such process" --source kernel files "$gone"
+
 tap_done

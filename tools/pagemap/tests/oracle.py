@@ -11,8 +11,15 @@ oracle.py who WHO_JSON [--pids P,Q] FIRST-LAST|PFN...: every (pfn, pid,
 address) that maps those frames, found by reading every process's maps
 and page map, is in the tool's JSON, and nothing else (with --pids, only
 those processes' are compared: a range holds frames of busy processes).
+oracle.py files FILES_JSON PID[,PID...] [--only P,Q] [--view P]: the rows of
+the processes PID,... (their anonymous memory, and each file they map) as
+every process's page map says: distinct frames, processes, Rss, Pss (each
+mapping of a frame its share), file size, and with --sections each ELF
+section's frames as readelf -S places them; --only: rows counted over
+those processes only (files P Q); --view: that process's share of each row
+(files --pid P).
 Exits 0 if all agree."""
-import json, os, re, struct, sys
+import collections, json, os, re, struct, subprocess, sys
 
 PS = os.sysconf("SC_PAGE_SIZE")
 
@@ -59,7 +66,17 @@ def maps(pid):
     return out
 
 
-def present(pid):
+KPAGEFLAGS = []
+
+
+def kpageflags(pfn):
+    if not KPAGEFLAGS:
+        KPAGEFLAGS.append(open("/proc/kpageflags", "rb"))
+    KPAGEFLAGS[0].seek(pfn * 8)
+    return struct.unpack("<Q", KPAGEFLAGS[0].read(8))[0]
+
+
+def present(pid, mapping=False):
     """(address, pfn, mapping) of each present page of pid, from the
     kernel's page map; nothing for a process that cannot be read."""
     try:
@@ -68,7 +85,8 @@ def present(pid):
     except OSError:
         return
     with pm:
-        for start, end, _, _, name in vmas:
+        for vma in vmas:
+            start, end, _, _, name = vma
             if start >> 63 or name == "[vsyscall]":
                 continue
             for a in range(start, end, 1 << 30):
@@ -80,7 +98,7 @@ def present(pid):
                     break
                 for i, (e,) in enumerate(struct.iter_unpack("<Q", raw)):
                     if e >> 63 & 1:
-                        yield a + i * PS, e & ((1 << 55) - 1), name
+                        yield a + i * PS, e & ((1 << 55) - 1), vma if mapping else name
 
 
 def pids():
@@ -130,5 +148,109 @@ def who(tool, *args):
     return 1 if want != got or not want else 0
 
 
+def sections(path):
+    """(name, offset, end) of the SHF_ALLOC sections with file bytes."""
+    out = []
+    for line in subprocess.run(["readelf", "-SW", path], capture_output=True,
+                               text=True).stdout.splitlines():
+        m = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+(\S+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+([0-9a-f]+)\s+\S+\s+(\S*)", line)
+        if m and "A" in m.group(5) and m.group(2) != "NOBITS" and int(m.group(4), 16):
+            off = int(m.group(3), 16)
+            out.append((m.group(1), off, off + int(m.group(4), 16)))
+    return out
+
+
+def section_of(secs, pgoff):
+    lo, hi, best, at = pgoff * PS, pgoff * PS + PS, 0, "(no section)"
+    for name, a, b in secs:
+        o = min(b, hi) - max(a, lo)
+        if o > best:
+            best, at = o, name
+    return at
+
+
+def files(tool, pidlist, *args):
+    asked = [int(p) for p in pidlist.split(",")]
+    opts = dict(zip(args[::2], args[1::2]))
+    only = {int(p) for p in opts["--only"].split(",")} if "--only" in opts else None
+    view = int(opts["--view"]) if "--view" in opts else None
+    # the mappings of the frames of those processes: (pfn, row key, pid)
+    recs, paths = [], {}
+    for pid in asked:
+        for addr, pfn, (start, end, perms, inode, name) in present(pid, True):
+            anon = not inode and (not name or name == "[heap]" or
+                                  name.startswith("[stack") or name.startswith("[anon"))
+            key = ("anon", pid) if anon else (inode, None) if inode else None
+            if key and key[0] != "anon":
+                paths[key] = "/proc/%d/map_files/%x-%x" % (pid, start, end)
+            if key and not kpageflags(pfn) >> 24 & 1:    # KPF_ZERO_PAGE
+                recs.append((pfn, key, pid))
+    # how many times every process maps each of them
+    mine = {r[0] for r in recs}
+    count = collections.Counter(pfn for pid in pids() for _, pfn, _ in present(pid)
+                                if pfn in mine)
+    want = collections.defaultdict(lambda: {"frames": set(), "procs": set(), "rss": 0,
+                                            "pss": 0, "vrss": 0, "vpss": 0})
+    for pfn, key, pid in recs:
+        share = (PS << 12) // count[pfn]
+        w = want[key]
+        if view == pid:
+            w["vrss"] += PS
+            w["vpss"] += share
+        if only and pid not in only:
+            continue
+        w["frames"].add(pfn)
+        w["procs"].add(pid)
+        w["rss"] += PS
+        w["pss"] += share
+    rows = {}
+    for r in json.load(open(tool, encoding="utf-8")):
+        key = ("anon", r["pid"]) if "pid" in r else (r["inode"], None if r["inode"] else r["path"])
+        rows[key] = r
+    bad = 0
+    for key in sorted(want, key=str):
+        w, r = want.get(key), rows.get(key)
+        if view and not w["vrss"]:
+            # not the viewed process's: not shown
+            print("# %s: not mapped by %d, tool %s" % (key, view, r and r["path"]))
+            bad += r is not None
+            continue
+        exp = {"frames": len(w["frames"]), "processes": len(w["procs"]),
+               "rss_kb": w["rss"] >> 10, "pss_kb": w["pss"] >> 22}
+        if view:
+            exp.update(pid_rss_kb=w["vrss"] >> 10, pid_pss_kb=w["vpss"] >> 22)
+        got = {k: r.get(k) for k in exp} if r else None
+        good = got == exp
+        if key in paths and r:
+            size = os.stat(paths[key]).st_size >> 10
+            good = good and r["size_kb"] == size
+        print("# %s %s: oracle %s, tool %s" % (key, r and r["path"], exp, got))
+        bad += not good
+    print("# %d rows compared, %d differ" % (len(want), bad))
+    return 1 if bad or not want else 0
+
+
+def files_sections(tool, path, pids):
+    """Each section's frames and Rss of path, mapped by pids and by no other
+    process (the workload), as readelf -S places its pages."""
+    secs = sections(path)
+    st = os.stat(path)
+    want = collections.defaultdict(lambda: [set(), 0])
+    for pid in (int(p) for p in pids.split(",")):
+        offset = {int(l.split()[0].split("-")[0], 16): int(l.split()[2], 16)
+                  for l in open("/proc/%d/maps" % pid)}
+        for addr, pfn, (start, end, perms, inode, name) in present(pid, True):
+            if inode == st.st_ino:
+                at = section_of(secs, (offset[start] + addr - start) // PS)
+                want[at][0].add(pfn)
+                want[at][1] += PS
+    row = [r for r in json.load(open(tool)) if r.get("inode") == st.st_ino][0]
+    got = {s["name"]: (s["frames"], s["rss_kb"]) for s in row["sections"] if s["frames"]}
+    exp = {k: (len(v[0]), v[1] >> 10) for k, v in want.items()}
+    print("# sections of %s: oracle %s, tool %s" % (path, exp, got))
+    return 0 if got == exp and ".text" in got else 1
+
+
 if __name__ == "__main__":
-    sys.exit({"prom": prom, "pick": pick, "who": who}[sys.argv[1]](*sys.argv[2:]))
+    sys.exit({"prom": prom, "pick": pick, "who": who, "files": files,
+              "sections": files_sections}[sys.argv[1]](*sys.argv[2:]))

@@ -75,4 +75,27 @@ check "who --range, text: the parent and the child" \
 	eval '[ "$rc" = 0 ] && grep -q " $parent  *pmap_workload  *0x$start " "$T/out" &&
 		grep -q " $child  *pmap_workload  *0x$start " "$T/out"'
 
+# --- files ---
+# The shared mapping's row: NPAGES frames, two processes, Rss twice its
+# size, Pss its size; the parent's own share of it with --pid.
+kb=$((NPAGES * ps / 1024))
+files_shared() {
+	run --source "$1" files --json "$parent" "$child"
+	row=$(grep '"path": "/dev/zero (deleted)"' "$T/out")
+	echo "# $row"
+	[ "$rc" = 0 ] && [ "$(echo "$row" | wc -l)" = 1 ] &&
+		echo "$row" | grep -q "\"frames\": $NPAGES, \"processes\": 2, \"pss_kb\": $kb, \"rss_kb\": $((2 * kb))"
+}
+check "files --source module: the shared mapping's frames, processes, Pss and Rss" \
+	files_shared module
+check "files --source kernel: the same" files_shared kernel
+run files --json --pid "$parent"
+check "files --pid: the parent's own Pss and Rss of the shared mapping" \
+	eval '[ "$rc" = 0 ] && grep "\"path\": \"/dev/zero (deleted)\"" "$T/out" |
+		grep -q "\"pid_pss_kb\": $((kb / 2)), \"pid_rss_kb\": $kb}"'
+run files "$parent"
+check "files PID, text: a header and the parent's anonymous row" \
+	eval '[ "$rc" = 0 ] && grep -q "^ *PSS  *RSS  *FRAMES  *PROCS  *SIZE  *PATH" "$T/out" &&
+		grep -q "\[anon\] $parent pmap_workload" "$T/out"'
+
 tap_done
