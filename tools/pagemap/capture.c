@@ -240,8 +240,10 @@ int cmd_capture(int argc, char **argv)
 	pid_t pid;
 	int ret;
 
+	if (opt.all)
+		return cmd_capture_all(argc, argv);
 	if (argc != 2) {
-		pm_err("capture takes a pid and a file name (see pagemap --help)");
+		pm_err("capture takes a pid and a file name, or --all and a file name (see pagemap --help)");
 		return EXIT_USAGE;
 	}
 	if (parse_pid(argv[0], &pid))

@@ -80,17 +80,6 @@ static void files_rehash(struct files *fs)
 	}
 }
 
-/* The size of a mapped file, from the process's map_files link, or -1. */
-static int64_t file_size(pid_t pid, const struct vma *v, char *path,
-			 size_t len)
-{
-	struct stat st;
-
-	snprintf(path, len, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid,
-		 v->start, v->end);
-	return stat(path, &st) ? -1 : st.st_size;
-}
-
 /* The row of mapping v of process p: found, or made. */
 static uint32_t file_of(struct files *fs, const struct proc *p,
 			const struct vma *v)
@@ -117,7 +106,8 @@ static uint32_t file_of(struct files *fs, const struct proc *p,
 	f->path = xstrdup(pid ? "[anon]" : v->name);
 	if (pid)
 		snprintf(f->comm, sizeof(f->comm), "%s", p->comm);
-	f->size = v->inode ? file_size(p->pid, v, link, sizeof(link)) : -1;
+	f->size = !v->inode ? -1 : cap_active ? v->size :
+		  map_file_size(p->pid, v, link, sizeof(link));
 	f->last_proc = UINT32_MAX;
 	if (opt.sections && v->inode)
 		files_elf_open(f, link);

@@ -20,6 +20,10 @@ int files_opts_check(void)
 		return EXIT_USAGE;
 	}
 #endif
+	if (opt.sections && cap_active) {
+		pm_err("--sections reads the files themselves: not from a capture");
+		return EXIT_USAGE;
+	}
 	if (!opt.sort)
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(sort_keys); i++)

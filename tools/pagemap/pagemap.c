@@ -41,6 +41,8 @@ static const struct subcommand {
 	  "decode a captured map (any byte order, entry size, page size)" },
 	{ "capture", cmd_capture, "PID FILE",
 	  "save a process's map in the module's format, for dump" },
+	{ "capture", cmd_capture, "--all FILE",
+	  "save every readable process's maps and page map, for --file" },
 	{ "help", cmd_help, "", "this text" },
 };
 
@@ -63,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "range", required_argument, NULL, 'R' },
 	{ "pid", required_argument, NULL, 'P' },
 	{ "sections", no_argument, NULL, 'E' },
+	{ "all", no_argument, NULL, 'A' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -82,7 +85,8 @@ static void print_usage(FILE *f)
 		"  -j, --json             machine-readable output with stable keys\n"
 		"  -s, --source SOURCE    module (" PMAP_MOUNT "/PID), kernel (/proc/PID/pagemap)\n"
 		"                         or auto (default: module when mounted)\n"
-		"  -f, --file FILE        the captured map that dump reads\n"
+		"  -f, --file FILE        dump: the captured map; pss, share, files, who: the\n"
+		"                         capture --all to read instead of this system\n"
 		"  -n, --no-frames        maps, dump: leave out the frame runs\n"
 		"\npss:\n"
 		"      --sort KEY         pid, name, rss, pss, uss or swap (sizes largest first)\n"
@@ -171,6 +175,9 @@ static int parse_opts(int argc, char **argv, const char *stop)
 		case 'E':
 			opt.sections = true;
 			break;
+		case 'A':
+			opt.all = true;
+			break;
 		case 's':
 			if (!strcmp(optarg, "module")) {
 				opt.source = SRC_MODULE;
@@ -236,6 +243,21 @@ int main(int argc, char **argv)
 		pm_err("%s: --sort, --reverse, --total, -k, -m, --bytes, --name, --user, --csv, --by and --format are options of pss%s",
 		       sc->name, sc->fn == cmd_files ? " (files takes --sort and --reverse)" : "");
 		return EXIT_USAGE;
+	}
+	if (opt.all && sc->fn != cmd_capture) {
+		pm_err("%s: --all is an option of capture", sc->name);
+		return EXIT_USAGE;
+	}
+	if (opt.file && sc->fn != cmd_dump) {
+		if (sc->fn != cmd_pss && sc->fn != cmd_share &&
+		    sc->fn != cmd_files && sc->fn != cmd_who) {
+			pm_err("%s: --file is for dump, and a capture --all for pss, share, files and who",
+			       sc->name);
+			return EXIT_USAGE;
+		}
+		cap_active = true;
+		if (cap_load())
+			return EXIT_FAIL;
 	}
 	if (sc->fn != cmd_files && (opt.pid || opt.sections)) {
 		pm_err("%s: --pid and --sections are options of files", sc->name);

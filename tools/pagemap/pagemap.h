@@ -74,6 +74,7 @@ struct pm_opts {
 	bool reverse, total, csv;
 	const char *range;	/* who */
 	const char *pid;	/* files */
+	bool all;		/* capture */
 	bool sections;
 	int unit;		/* 'k', 'm', 'b' (bytes), or 0: for people */
 };
@@ -102,6 +103,7 @@ struct vma {
 	char perms[5];
 	char *name;
 	bool hugetlb;
+	int64_t size;		/* of a capture: the file's, or -1 */
 };
 
 struct proc {
@@ -236,6 +238,7 @@ void proc_free(struct proc *p);
 int proc_open(struct proc *p, pid_t pid, struct reader *r,
 	      bool skip_empty);
 int addr_width(const struct proc *p);
+int64_t map_file_size(pid_t pid, const struct vma *v, char *path, size_t len);
 const char *proc_why(pid_t pid, int err);
 int proc_error(pid_t pid, int err);
 pid_t *all_pids(size_t *nr);
@@ -276,5 +279,15 @@ int cmd_pss(int argc, char **argv);
 /* capture.c */
 int cmd_dump(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+
+/* capture_all.c: cap_active when --file names a whole-system capture */
+extern bool cap_active;
+int cmd_capture_all(int argc, char **argv);
+int cap_load(void);
+pid_t *cap_pids(size_t *nr);
+int cap_open(struct proc *p, pid_t pid, struct reader *r);
+int cap_scan(const struct proc *p, const struct scan_cb *cb);
+int cap_info(pid_t pid, pid_t *ppid, uid_t *uid, const char **user,
+	     const char **cgroup, uint64_t *swap_kb);
 
 #endif /* PAGEMAP_TOOL_H */

@@ -160,6 +160,8 @@ uint64_t pss_swap_kb(pid_t pid)
 	static int have_swap = -1;
 	uint64_t kb;
 
+	if (cap_active)
+		return cap_info(pid, NULL, NULL, NULL, NULL, &kb) ? 0 : kb;
 	if (have_swap < 0) {
 		char *buf;
 		const char *v;
@@ -186,6 +188,12 @@ char *pss_group_key(pid_t pid, const char *comm)
 
 	switch (opt.by[0]) {
 	case 'u':
+		if (cap_active) {
+			const char *user;
+
+			return xstrdup(cap_info(pid, NULL, NULL, &user, NULL, NULL) ?
+				       "?" : user);
+		}
 		if (proc_euid(pid, &uid))
 			return xstrdup("?");
 		user_name(uid, buf, sizeof(buf));

@@ -148,4 +148,56 @@ gone=$!
 wait "$gone" || true
 check "files of a nonexistent pid: exit 1" fails_with 1 "pid $gone: no such process" --source kernel files "$gone"
 
+# --- capture --all and --file ---
+run --source kernel capture --all "$T/all.cap"
+check "capture --all: exit 0, a gzip file holding the workload" \
+	eval '[ "$rc" = 0 ] && [ "$(od -An -tx1 -N2 "$T/all.cap" | tr -d " ")" = 1f8b ] &&
+		zcat "$T/all.cap" | grep -aq "^proc $parent "'
+echo "# capture of $(zcat "$T/all.cap" | grep -ac "^proc ") processes: $(wc -c <"$T/all.cap") bytes"
+# live_vs_file KIND ARGS...: the answer from the capture is the live one
+live_vs_file() {
+	kind=$1
+	shift
+	run --source kernel "$kind" --json "$@"
+	cp "$T/out" "$T/live.json"
+	run "$kind" --json --file "$T/all.cap" "$@"
+	[ "$rc" = 0 ] && "$PY" "$ORACLE" same "$kind" "$T/live.json" "$T/out" "$parent,$child"
+}
+check "pss --file: the workload's Rss, Pss and Uss as live" live_vs_file pss "$parent" "$child"
+check "files --file: the workload's rows as live" live_vs_file files "$parent" "$child"
+# shellcheck disable=SC2086 # a list of frame numbers
+check "who --file: the mappers of the workload's frames as live" live_vs_file who $pfns
+check "share --file: the pages the two share as live" live_vs_file share "$parent" "$child"
+run pss --json --file "$T/all.cap" "$parent"
+check "pss --file: \"source\": \"capture\"" grep -q '"source": "capture"' "$T/out"
+# Captures of made-up machines: their byte order, page and entry size
+for shape in "1 12 8" "0 16 8" "0 12 4" "1 14 4"; do
+	# shellcheck disable=SC2086
+	set -- $shape
+	"$PY" "$ORACLE" mkcap "$T/m.cap" "$1" "$2" "$3"
+	# shellcheck disable=SC2034 # used in the evals below
+	kb=$(((1 << $2) / 1024))
+	run pss --json --file "$T/m.cap"
+	check "pss --file of a capture (little $1, page shift $2, entry $3): Rss, Pss, Uss of the made-up processes" \
+		eval '[ "$rc" = 0 ] && grep -q "\"pid\": 100, \"comm\": \"alpha\", \"source\": \"capture\", \"rss_kb\": $((6 * kb)), \"pss_kb\": $((5 * kb)), \"uss_kb\": $((4 * kb))" "$T/out" &&
+			grep -q "\"pid\": 101, \"comm\": \"beta\", \"source\": \"capture\", \"rss_kb\": $((3 * kb)), \"pss_kb\": $((2 * kb)), \"uss_kb\": $kb" "$T/out"'
+	# shellcheck disable=SC2034 # used in the evals below
+	a1=$(printf %x $((0x101 << $2))) a2=$(printf %x $((0x501 << $2)))
+	run who --json --file "$T/m.cap" 0x1001
+	check "who --file of that capture: both mappers of a frame, at their addresses" \
+		eval '[ "$rc" = 0 ] && grep -q "\"pfn\": 4097, \"pid\": 100, \"comm\": \"alpha\", \"address\": \"0x$a1\"" "$T/out" &&
+			grep -q "\"pfn\": 4097, \"pid\": 101, \"comm\": \"beta\", \"address\": \"0x$a2\"" "$T/out"'
+	run files --json --file "$T/m.cap"
+	check "files --file of that capture: the shared file's frames, processes, Pss, Rss and size" \
+		eval '[ "$rc" = 0 ] && grep -q "\"path\": \"/lib/x.so\", \"dev\": \"08:01\", \"inode\": 5, \"size_kb\": 40, \"frames\": 4, \"processes\": 2, \"pss_kb\": $((4 * kb)), \"rss_kb\": $((6 * kb))" "$T/out"'
+done
+run pss --json --by user --file "$T/m.cap"
+check "pss --by user --file: the users the capture names" \
+	eval '[ "$rc" = 0 ] && grep -q "\"group\": \"root\", \"processes\": 1" "$T/out" && grep -q "\"group\": \"user b\", \"processes\": 1" "$T/out"'
+zcat "$T/m.cap" | sed '$d' | gzip >"$T/cut.cap"
+check "a capture cut short: exit 1, says so" fails_with 1 "cut short" pss --file "$T/cut.cap"
+check "a file that is not a capture: exit 1" fails_with 1 "not a whole pagemap capture" pss --file "$ORACLE"
+check "--file given to maps: exit 2" fails_with 2 "capture --all for pss" maps --file "$T/m.cap" 1
+check "--all given to pss: exit 2" fails_with 2 "option of capture" pss --all
+
 tap_done

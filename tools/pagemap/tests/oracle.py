@@ -18,8 +18,15 @@ mapping of a frame its share), file size, and with --sections each ELF
 section's frames as readelf -S places them; --only: rows counted over
 those processes only (files P Q); --view: that process's share of each row
 (files --pid P).
+oracle.py mkcap FILE LITTLE SHIFT ENTRY: a capture of a made-up machine
+(byte order, page shift, entry size), gzip as capture --all writes them:
+pid 100 (alpha) maps frames 0x1000-0x1003 of /lib/x.so and 0x2000-0x2001
+anonymous, pid 101 (beta) 0x1000-0x1001 of the same file, 0x3000 and the
+zero page (frame 9) anonymous.
+oracle.py same KIND LIVE_JSON FILE_JSON PID[,PID...]: the answers for those
+processes (pss, files, who or share) from a capture equal the live ones.
 Exits 0 if all agree."""
-import collections, json, os, re, struct, subprocess, sys
+import collections, gzip, json, os, re, struct, subprocess, sys
 
 PS = os.sysconf("SC_PAGE_SIZE")
 
@@ -251,6 +258,46 @@ def files_sections(tool, path, pids):
     return 0 if got == exp and ".text" in got else 1
 
 
+def mkcap(path, little, shift, esize):
+    little, shift, esize = int(little), int(shift), int(esize)
+    fmt = ("<" if little else ">") + ("Q" if esize == 8 else "I")
+
+    def run(vi, vpn, frames):
+        return (b"run %d %d %d\n" % (vi, vpn, len(frames)) +
+                b"".join(struct.pack(fmt, f) for f in frames))
+    out = b"pagemap-capture 1\nmachine %d %d %d\nzero 9 1\n" % (little, shift, esize)
+    out += b"proc 100 1 0 root alpha /a 0 2\n"
+    out += b"vma %x %x r-xp 0 8:1 5 0 40960 /lib/x.so\n" % (0x100 << shift, 0x104 << shift)
+    out += b"vma %x %x rw-p 0 0:0 0 0 -1 %%\n" % (0x200 << shift, 0x202 << shift)
+    out += run(0, 0x100, [0x1000, 0x1001, 0x1002, 0x1003]) + run(1, 0x200, [0x2000, 0x2001])
+    out += b"end\nproc 101 1 1000 user%20b beta /b 0 2\n"
+    out += b"vma %x %x r-xp 0 8:1 5 0 40960 /lib/x.so\n" % (0x500 << shift, 0x502 << shift)
+    out += b"vma %x %x rw-p 0 0:0 0 0 -1 [heap]\n" % (0x600 << shift, 0x602 << shift)
+    out += run(0, 0x500, [0x1000, 0x1001]) + run(1, 0x600, [0x3000, 9])
+    out += b"end\ndone\n"
+    with gzip.open(path, "wb") as f:
+        f.write(out)
+    return 0
+
+
+def same(kind, live, cap, pidlist):
+    pids = {int(p) for p in pidlist.split(",")}
+    a, b = json.load(open(live, encoding="utf-8")), json.load(open(cap, encoding="utf-8"))
+    if kind == "pss":
+        key = lambda d: sorted((r["pid"], r["rss_kb"], r["pss_kb"], r["uss_kb"]) for r in d
+                               if r["pid"] in pids)
+    elif kind == "files":
+        key = lambda d: sorted((r["path"], r.get("pid"), r["frames"], r["processes"],
+                                r["pss_kb"], r["rss_kb"], r["size_kb"]) for r in d
+                               if r.get("pid", min(pids)) in pids and r["path"] != "[vdso]")
+    elif kind == "who":
+        key = lambda d: sorted((r["pfn"], r["pid"], r["address"]) for r in d)
+    else:
+        key = lambda d: d["shared_pages"]
+    print("# %s live %s, capture %s" % (kind, key(a), key(b)))
+    return 0 if key(a) == key(b) and key(a) else 1
+
+
 if __name__ == "__main__":
     sys.exit({"prom": prom, "pick": pick, "who": who, "files": files,
-              "sections": files_sections}[sys.argv[1]](*sys.argv[2:]))
+              "sections": files_sections, "mkcap": mkcap, "same": same}[sys.argv[1]](*sys.argv[2:]))

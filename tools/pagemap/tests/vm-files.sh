@@ -98,4 +98,28 @@ check "files PID, text: a header and the parent's anonymous row" \
 	eval '[ "$rc" = 0 ] && grep -q "^ *PSS  *RSS  *FRAMES  *PROCS  *SIZE  *PATH" "$T/out" &&
 		grep -q "\[anon\] $parent pmap_workload" "$T/out"'
 
+# --- capture --all, then --file ---
+run capture --all "$T/all.cap"
+check "capture --all: exit 0, the workload in it" \
+	eval '[ "$rc" = 0 ] && zcat "$T/all.cap" | grep -aq "^proc $parent "'
+# same KIND ARGS...: the workload's lines of KIND --json, live and from the
+# capture, without the source
+same() {
+	kind=$1
+	shift
+	run "$kind" --json "$@"
+	grep -e "\"pid\": $parent" -e "\"pid\": $child" -e "/dev/zero" "$T/out" |
+		sed 's/"source": "[a-z]*", //' >"$T/live"
+	run "$kind" --json --file "$T/all.cap" "$@"
+	grep -e "\"pid\": $parent" -e "\"pid\": $child" -e "/dev/zero" "$T/out" |
+		sed 's/"source": "[a-z]*", //' >"$T/cap"
+	if [ "$rc" != 0 ] || [ ! -s "$T/live" ] || ! cmp -s "$T/live" "$T/cap"; then
+		diff "$T/live" "$T/cap" | head -n 6 | sed 's/^/# /'
+		return 1
+	fi
+}
+check "pss --file: the workload's Rss, Pss and Uss as live" same pss "$parent" "$child"
+check "files --file: the workload's rows as live" same files "$parent" "$child"
+check "who --file: the shared frame's mappers as live" same who "$pfn"
+
 tap_done
