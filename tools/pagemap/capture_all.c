@@ -22,9 +22,25 @@
  * Strings have every byte below '!', above '~' and '%' written as %XX.
  * Only runs of present pages are stored: holes cost nothing.
  */
-#include <zlib.h>
-
 #include "pss.h"
+
+#ifndef PMAP_NO_ZLIB
+#include <zlib.h>
+#else
+/*
+ * Built without zlib (a cross build may lack it): captures are written and
+ * read as they are, uncompressed (zcat one made elsewhere first).
+ */
+typedef FILE *gzFile;
+#define Z_OK			0
+#define gzopen(path, mode)	fopen(path, (mode)[0] == 'w' ? "w" : "r")
+#define gzprintf		fprintf
+#define gzputs(f, s)		fputs(s, f)
+#define gzwrite(f, b, n)	((int)fwrite(b, 1, n, f))
+#define gzread(f, b, n)		(ferror(f) ? -1 : (int)fread(b, 1, n, f))
+#define gzerror(f, e)		((void)(f), (void)(e), strerror(errno))
+#define gzclose			fclose
+#endif /* PMAP_NO_ZLIB */
 
 static const struct backend capture_backend = { .name = "capture" };
 

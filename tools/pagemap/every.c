@@ -32,6 +32,7 @@ int scan_every(const struct every *ev)
 				       proc_why(pids[i], -ret));
 			continue;
 		}
+		r.tag_own = ev->tag_own;
 		if (!r.empty && p.nr_vmas &&
 		    ev->begin(ev->cb.arg, &p, r.hdr.page_shift)) {
 			ret = scan_proc(&r, &p, buf, &ev->cb);

@@ -140,31 +140,46 @@ static bool files_begin(void *arg, const struct proc *p, unsigned int shift)
 	return true;
 }
 
-/* A process whose scan failed: its mappings are not counted. */
-static void files_end(void *arg, const struct proc *p, int err)
-{
-	struct files *fs = arg;
-	uint32_t proc = fs->nproc - 1;
-
-	(void)p;
-	if (!err)
-		return;
-	while (fs->nr && fs->r[fs->nr - 1].proc == proc)
-		fs->nr--;
-	fs->reported[proc] = false;
-}
-
-static void files_add(struct files *fs, size_t vi, uint64_t vpn, uint64_t pfn)
+/*
+ * One more mapping of a frame by the current process, in mapping vi at
+ * page vpn. A frame the kernel says is mapped only here (ENTRY_OWN) is
+ * counted at once, whole; the others are kept for files_sum().
+ */
+static void files_add(struct files *fs, size_t vi, uint64_t vpn, uint64_t e)
 {
 	const struct vma *v = &fs->p->vmas[vi];
+	uint32_t proc = fs->nproc - 1, pgoff;
+	struct file_row *f = &fs->f[fs->vfile[vi]];
+	uint64_t ps = 1ULL << fs->shift;
 	struct rec *r;
 
+	pgoff = (v->offset >> fs->shift) + vpn - (v->start >> fs->shift);
+	if (fs->reported[proc] && f->last_proc != proc) {
+		f->last_proc = proc;
+		f->processes++;
+	}
+	if (e & ENTRY_OWN) {
+		e &= ~ENTRY_OWN;
+		if (proc == fs->view_proc && fs->view) {
+			f->view_rss += ps;
+			f->view_pss += ps << PSS_SHIFT;
+			f->viewed = true;
+		}
+		if (!fs->reported[proc])
+			return;
+		f->rss += ps;
+		f->pss += ps << PSS_SHIFT;
+		f->frames++;
+		if (f->nsec)
+			files_elf_count(f, e, pgoff, ps, ps << PSS_SHIFT);
+		return;
+	}
 	grow(&fs->r, &fs->rcap, fs->nr + 1, sizeof(*fs->r));
 	r = &fs->r[fs->nr++];
-	r->pfn = pfn;
+	r->pfn = e;
 	r->file = fs->vfile[vi];
-	r->proc = fs->nproc - 1;
-	r->pgoff = (v->offset >> fs->shift) + vpn - (v->start >> fs->shift);
+	r->proc = proc;
+	r->pgoff = pgoff;
 }
 
 static void files_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
@@ -176,36 +191,41 @@ static void files_batch(void *arg, size_t vi, uint64_t vpn, const uint64_t *e,
 	if (fs->vfile[vi] == UINT32_MAX)
 		return;
 	for (i = 0; i < n; i++)
-		if (counted(e[i]))
+		if (e[i] != PMAP_NOT_PRESENT &&
+		    (e[i] & ENTRY_OWN || counted(e[i])))
 			files_add(fs, vi, vpn + i, e[i]);
 }
 
 /*
- * Sorts the mappings by frame: a radix sort, 11 bits of the frame number a
- * pass, as many passes as the largest needs (qsort() took half of the run).
+ * Sorts the mappings by frame: a radix sort, 12 bits of the frame number a
+ * pass, as many passes as the largest needs: two below 64 GiB of 4 KiB
+ * frames (qsort() took half of the run; 11 bits, a third pass on 24 GiB).
  */
+#define RADIX_BITS	12
+
 static void rec_sort(struct rec *r, size_t n)
 {
-	static size_t count[1 << 11];
+	static size_t count[1 << RADIX_BITS];
 	struct rec *tmp = xcalloc(n + 1, sizeof(*tmp)), *from = r, *to = tmp, *x;
 	uint64_t max = 0;
 	unsigned int shift;
+	const uint64_t mask = ARRAY_SIZE(count) - 1;
 	size_t i, sum, c;
 
 	for (i = 0; i < n; i++)
 		if (r[i].pfn > max)
 			max = r[i].pfn;
-	for (shift = 0; shift < 64 && max >> shift; shift += 11) {
+	for (shift = 0; shift < 64 && max >> shift; shift += RADIX_BITS) {
 		memset(count, 0, sizeof(count));
 		for (i = 0; i < n; i++)
-			count[from[i].pfn >> shift & 2047]++;
+			count[from[i].pfn >> shift & mask]++;
 		for (i = 0, sum = 0; i < ARRAY_SIZE(count); i++) {
 			c = count[i];
 			count[i] = sum;
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-			to[count[from[i].pfn >> shift & 2047]++] = from[i];
+			to[count[from[i].pfn >> shift & mask]++] = from[i];
 		x = from;
 		from = to;
 		to = x;
@@ -251,21 +271,6 @@ static void files_sum(struct files *fs, uint64_t ps)
 	}
 }
 
-/* Processes per file: each process's mappings come together, in order. */
-static void files_procs(struct files *fs)
-{
-	size_t i;
-
-	for (i = 0; i < fs->nr; i++) {
-		struct file_row *f = &fs->f[fs->r[i].file];
-
-		if (fs->reported[fs->r[i].proc] && f->last_proc != fs->r[i].proc) {
-			f->last_proc = fs->r[i].proc;
-			f->processes++;
-		}
-	}
-}
-
 /* A pid asked for that was not scanned: gone, or named by scan_every(). */
 static void files_unseen(pid_t pid)
 {
@@ -283,7 +288,7 @@ int cmd_files(int argc, char **argv)
 			.batch = files_batch, .huge = zero_scan_huge,
 			.arg = &fs
 		},
-		.begin = files_begin, .end = files_end,
+		.begin = files_begin, .tag_own = true,
 	};
 	struct file_row **rows;
 	pid_t *want = NULL;
@@ -320,7 +325,6 @@ int cmd_files(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	scan_every(&ev);
-	files_procs(&fs);
 	files_sum(&fs, 1ULL << fs.shift);
 	ret = EXIT_OK;
 	for (i = 0; i < (size_t)argc; i++) {

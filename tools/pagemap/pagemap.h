@@ -127,7 +127,7 @@ struct reader {
 	const struct backend *be;
 	int fd;
 	bool empty;		/* no address space: kernel thread or exited */
-	bool tag_own;		/* kernel backend: mark ENTRY_OWN (pss only) */
+	bool tag_own;		/* kernel backend: mark ENTRY_OWN (pss, files) */
 	struct pmap_header hdr;	/* the kernel backend describes its own format */
 	unsigned char *raw;
 };
@@ -202,6 +202,7 @@ extern const struct backend module_backend, kernel_backend;
  */
 struct every {
 	struct scan_cb cb;
+	bool tag_own;		/* entries may carry ENTRY_OWN */
 	bool (*begin)(void *arg, const struct proc *p, unsigned int shift);
 	void (*end)(void *arg, const struct proc *p, int err);
 };

@@ -122,4 +122,17 @@ check "pss --file: the workload's Rss, Pss and Uss as live" same pss "$parent" "
 check "files --file: the workload's rows as live" same files "$parent" "$child"
 check "who --file: the shared frame's mappers as live" same who "$pfn"
 
+# The capture and the live answers on the console, for the host tests of
+# captures made on other machines (tests/captures/README says how).
+echo "# capture-all-begin $(uname -m) parent=$parent child=$child"
+# (gzip already, unless the tool was built without zlib)
+if zcat "$T/all.cap" >/dev/null 2>&1; then
+	base64 "$T/all.cap"
+else
+	gzip -9 -c "$T/all.cap" | base64
+fi
+echo "# capture-all-end"
+run pss --json "$parent" "$child"
+sed 's/^/# pss-live: /' "$T/out"
+
 tap_done
