@@ -194,6 +194,18 @@ done
 run pss --json --by user --file "$T/m.cap"
 check "pss --by user --file: the users the capture names" \
 	eval '[ "$rc" = 0 ] && grep -q "\"group\": \"root\", \"processes\": 1" "$T/out" && grep -q "\"group\": \"user b\", \"processes\": 1" "$T/out"'
+# Captures the VM lanes made (tests/captures/LANE-all.cap, with the pss the
+# guest printed live in LANE-all.pss.json): decoded here, the same answers.
+CAPTURES=${CAPTURES:-$(dirname "$0")/captures}
+for cap in "$CAPTURES"/*-all.cap; do
+	[ -f "$cap" ] || continue
+	lane=$(basename "$cap" -all.cap)
+	pids=$(sed -n 's/.*"pid": \([0-9]*\),.*/\1/p' "${cap%.cap}.pss.json" | tr '\n' ' ')
+	# shellcheck disable=SC2086 # a list of pids
+	run pss --json --file "$cap" $pids
+	check "pss --file of the $lane lane's capture: what its guest said live ($(zcat -f "$cap" | sed -n 2p))" \
+		eval '[ "$rc" = 0 ] && "$PY" "$ORACLE" same pss "${cap%.cap}.pss.json" "$T/out" "$(echo $pids | tr " " ",")"'
+done
 zcat "$T/m.cap" | sed '$d' | gzip >"$T/cut.cap"
 check "a capture cut short: exit 1, says so" fails_with 1 "cut short" pss --file "$T/cut.cap"
 check "a file that is not a capture: exit 1" fails_with 1 "not a whole pagemap capture" pss --file "$ORACLE"
