@@ -8,7 +8,7 @@
  */
 #include "files.h"
 
-/* One mapping of a frame: 24 bytes for each present page of each process. */
+/* One mapping of a frame that other mappings may share: 24 bytes a page. */
 struct rec {
 	uint64_t pfn;
 	uint32_t file, proc;

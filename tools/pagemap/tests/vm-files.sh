@@ -100,8 +100,10 @@ check "files PID, text: a header and the parent's anonymous row" \
 
 # --- capture --all, then --file ---
 run capture --all "$T/all.cap"
+# (gzip, or as it is where the tool was built without zlib)
 check "capture --all: exit 0, the workload in it" \
-	eval '[ "$rc" = 0 ] && zcat "$T/all.cap" | grep -aq "^proc $parent "'
+	eval '[ "$rc" = 0 ] && { zcat "$T/all.cap" 2>/dev/null || cat "$T/all.cap"; } |
+		grep -aq "^proc $parent "'
 # same KIND ARGS...: the workload's lines of KIND --json, live and from the
 # capture, without the source
 same() {
