@@ -18,11 +18,11 @@ set -eu
 . "$(dirname "$0")/arch.sh"
 S=$(cd "$(dirname "$0")" && pwd)
 
-[ $# -gt 0 ] || { echo "usage: check-arch.sh LANE...|all (lanes: $LANES)" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: check-arch.sh LANE...|all (lanes: $ARCH_LANES)" >&2; exit 2; }
 lanes=
 for l; do
 	case $l in
-	all)	lanes="$lanes $LANES" ;;
+	all)	lanes="$lanes $ARCH_LANES" ;;
 	*)	arch_set "$l" || exit 2
 		lanes="$lanes $l" ;;
 	esac
