@@ -121,9 +121,8 @@ for series in $KERNELS; do
 	if [ "$vrc" = 2 ]; then
 		lane "vm $ABI: NO VERDICT" 0 1 0
 	else
-		# PMAP_RESULT: N passed, N failed, N skipped
-		# shellcheck disable=SC2046 # the words of the line
-		set -- $(echo "$res" | tr -d ,)
+		# shellcheck disable=SC2086 # PMAP_RESULT: N passed, N failed, N skipped
+		set -- $res
 		lane "vm $ABI" "$2" "$4" "$6"
 	fi
 	failures "$log"
