@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test-intree.sh: TAP: the module in a kernel tree, as Kconfig.snippet
-# says. Debian's linux-source-6.1, unpacked once in $INTREE_CACHE, is
+# says. Debian's linux-source-6.1, unpacked once in the kernel cache, is
 # seen through a tree of links in $BUILD/intree/src where only fs/proc
 # differs: the module in fs/proc/pagemap, the snippet appended to
 # fs/proc/Kconfig, `obj-$(CONFIG_PROC_PAGEMAP) += pagemap/` in
@@ -18,8 +18,7 @@ set -eu
 . "$(dirname "$0")/defaults.sh"
 
 tarball=/usr/src/linux-source-6.1.tar.xz
-cache=${INTREE_CACHE:-/var/cache/pagemap/linux-source}
-pristine=$cache/linux-source-6.1
+pristine=$CACHE/linux-source-6.1
 src=$BUILD/intree/src
 out=$BUILD/intree/out
 log=$BUILD/intree/log
@@ -32,8 +31,8 @@ if [ ! -f "$pristine/Makefile" ]; then
 	}
 	# unpacked aside, then moved in place: a run beside this one either
 	# finds the whole tree or unpacks its own
-	mkdir -p "$cache"
-	tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
+	mkdir -p "$CACHE"
+	tmp=$(mktemp -d "$CACHE/.unpack.XXXXXX")
 	tar -xJf "$tarball" -C "$tmp"
 	mv -T "$tmp/linux-source-6.1" "$pristine" 2>/dev/null || true
 	rm -rf "$tmp"
