@@ -79,7 +79,7 @@ selftests:
 
 # All tests: every kernel lane in QEMU, plus host-side checks. With
 # ARCH=<lane>, that foreign architecture's lane instead (scripts/arch.sh).
-FOREIGN_LANES := arm64 arm64-16k i386 s390x ppc64el
+FOREIGN_LANES := $(shell sed -n 's/^ARCH_LANES="\(.*\)"$$/\1/p' scripts/arch.sh)
 check:
 ifneq ($(filter $(ARCH),$(FOREIGN_LANES)),)
 	scripts/check-arch.sh $(ARCH)

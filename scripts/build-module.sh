@@ -21,10 +21,7 @@ ver=$("$TOP/scripts/version.sh")
 
 rm -rf "$out"
 mkdir -p "$out" "$LOGS"
-cp "$MODULE_SRC/Kbuild" "$out/"
-for f in "$MODULE_SRC"/*.c "$MODULE_SRC"/*.h "$MODULE_SRC/include"; do
-	[ ! -e "$f" ] || cp -r "$f" "$out/"
-done
+cp "$MODULE_SRC/Kbuild" "$MODULE_SRC"/*.[ch] "$out/"
 set -- make -C "$KDIR" M="$out" W=1 PMAP_VERSION="$ver" modules
 if [ -n "${CHROOT:-}" ]; then
 	mkdir -p "$CHROOT$BUILD" "$CHROOT$CACHE"

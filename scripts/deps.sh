@@ -18,6 +18,8 @@ pkgs="gcc make libc6-dev binutils bc kmod cpio gzip xz-utils perl git
 	busybox-static qemu-system-x86 shellcheck
 	dpkg-dev debhelper dh-dkms dkms lintian fakeroot debootstrap
 	prometheus libelf-dev zlib1g-dev"
+# the host lanes build the module in a kernel tree (test-intree.sh)
+[ "$HOST_LANES" = 0 ] || pkgs="$pkgs flex bison libelf-dev"
 # the debug lane builds its kernel from source (debug-kernel.sh)
 case " $KERNELS " in
 *" debug "*) pkgs="$pkgs linux-source-6.12 flex bison libelf-dev libssl-dev" ;;

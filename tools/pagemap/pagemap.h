@@ -226,6 +226,8 @@ void runs_json(FILE *f, const struct runs *rs, unsigned int shift);
 
 /* proc.c */
 int parse_pid(const char *s, pid_t *pid);
+int parse_args(int argc, char **argv, int want, pid_t *pids, int npids,
+	       const char *usage);
 const char *why(int err);
 pid_t proc_tgid(pid_t pid);
 void proc_comm(pid_t pid, char *comm, size_t len);

@@ -28,6 +28,26 @@ bad:
 	return -1;
 }
 
+/*
+ * A subcommand's arguments: exactly @want of them, the first @npids of
+ * them pids. Returns 0, or the exit status once it has said what is wrong
+ * (@usage: what the subcommand takes).
+ */
+int parse_args(int argc, char **argv, int want, pid_t *pids, int npids,
+	       const char *usage)
+{
+	int i;
+
+	if (argc != want) {
+		pm_err("%s (see pagemap --help)", usage);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < npids; i++)
+		if (parse_pid(argv[i], &pids[i]))
+			return EXIT_FAIL;
+	return 0;
+}
+
 const char *why(int err)
 {
 	switch (err) {

@@ -12,7 +12,7 @@
 set -eu
 
 PAGEMAP=${PAGEMAP:-./pagemap}
-WORKLOAD=${WORKLOAD:-../../build/tools-pagemap/workload}
+WORKLOAD=${WORKLOAD:-../../build/selftests/pmap_workload}
 PY=${PYTHON:-python3}
 ORACLE=$(dirname "$0")/oracle.py
 NPAGES=256
@@ -22,6 +22,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pagemap-files.XXXXXX")
 
 host_setup "host file tests"
 start_workload "$WORKLOAD" "$NPAGES"
+# shellcheck disable=SC2034 # used in the evals below
+wcomm=$(cat "/proc/$parent/comm")
 
 # --- pss --format prometheus ---
 # Names the format must escape: a quote and a backslash; an invalid byte.
@@ -94,7 +96,7 @@ echo "# frames of the workload: $pfns"
 	run --source kernel who "$(printf '0x%x' "$first")"
 	check "who 0xPFN, text: a header and the two processes mapping it" \
 		eval '[ "$rc" = 0 ] && grep -q "^ *PFN  *PID  *COMM  *ADDRESS  *MAPPING" "$T/out" &&
-			[ "$(grep -c -e " $parent  *workload " -e " $child  *workload " "$T/out")" = 2 ]'
+			[ "$(grep -c -e " $parent  *$wcomm " -e " $child  *$wcomm " "$T/out")" = 2 ]'
 }
 check "who without frames: exit 2" fails_with 2 "frame numbers or --range" --source kernel who
 check "who of something that is not a frame number: exit 2" \
@@ -127,7 +129,7 @@ fi
 run --source kernel files --sort rss "$parent" "$child"
 check "files, text: a header, rows sorted by Rss, the anonymous rows named by pid and comm" \
 	eval '[ "$rc" = 0 ] && head -1 "$T/out" | grep -q "^ *PSS  *RSS  *FRAMES  *PROCS  *SIZE  *PATH$" &&
-		grep -q "\[anon\] $parent workload$" "$T/out" && grep -q " $wl$" "$T/out"'
+		grep -q "\[anon\] $parent $wcomm$" "$T/out" && grep -q " $wl$" "$T/out"'
 files_sorted() {
 	run --source kernel files --json --sort "$1" "$parent" "$child"
 	"$PY" - "$T/out" "$1" <<'EOF'
