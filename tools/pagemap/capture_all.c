@@ -37,9 +37,15 @@ typedef FILE *gzFile;
 #define gzprintf		fprintf
 #define gzputs(f, s)		fputs(s, f)
 #define gzwrite(f, b, n)	((int)fwrite(b, 1, n, f))
-#define gzread(f, b, n)		(ferror(f) ? -1 : (int)fread(b, 1, n, f))
 #define gzerror(f, e)		((void)(f), (void)(e), strerror(errno))
 #define gzclose			fclose
+
+static int gzread(gzFile f, void *buf, unsigned int n)
+{
+	size_t got = fread(buf, 1, n, f);
+
+	return ferror(f) ? -1 : (int)got;
+}
 #endif /* PMAP_NO_ZLIB */
 
 static const struct backend capture_backend = { .name = "capture" };
