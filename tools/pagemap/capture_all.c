@@ -183,7 +183,7 @@ int cmd_capture_all(int argc, char **argv)
 		return proc_error(getpid(), ret);
 	w.h = r.hdr;
 	reader_close(&r);
-	w.gz = gzopen(argv[0], "wb6");
+	w.gz = gzopen(argv[0], "wb1");
 	if (!w.gz) {
 		pm_err("%s: %s", argv[0], strerror(errno ? errno : ENOMEM));
 		return EXIT_FAIL;
