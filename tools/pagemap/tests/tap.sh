@@ -78,14 +78,29 @@ vm_setup() {
 
 # host_setup NAME: on the host, the TAP header, and test NAME skipped
 # unless run as root (frame numbers are hidden from other users); from
-# then on the workload, the pids in $bg and $T go at exit
+# then on the workload, the pids in $bg and $T go at exit (tap_cleanup,
+# which vm-files.sh uses too)
 bg=
 tap_cleanup() {
-	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
+	[ -z "$wpid" ] || kill "$wpid" "${child:-$wpid}" 2>/dev/null || true
 	for p in $bg; do
 		kill "$p" 2>/dev/null || true
 	done
+	# the next test counts frames: the workload's must be let go of
+	[ -z "$wpid" ] || gone "$wpid" "${child:-$wpid}"
 	rm -rf "$T"
+}
+
+# gone PID...: waits (at most 5 s each) until the processes hold no memory
+# (exited: a zombie has no mappings left)
+gone() {
+	for p; do
+		i=0
+		while [ $i -lt 50 ] && [ -n "$(cat "/proc/$p/maps" 2>/dev/null)" ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	done
 }
 host_setup() {
 	tap_name=$1
