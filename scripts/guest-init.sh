@@ -175,6 +175,18 @@ shell)	echo "# shell: exit to power off"; setsid cttyhack sh ;;
 *)	result fail "unknown job $job" ;;
 esac
 
+# after everything, the module unloads: nothing it holds is left, and
+# the kmemleak scan below sees what its exit freed
+if grep -q '^pagemap ' /proc/modules; then
+	awk '$3 == "pagemap" { print $2 }' /proc/mounts | while read -r m; do
+		umount "$m"
+	done
+	if rmmod pagemap; then
+		result ok "module unloaded after the tests"
+	else
+		result fail "module unloaded after the tests"
+	fi
+fi
 if [ -w $leaks ]; then
 	echo scan >$leaks
 	if grep -q unreferenced $leaks; then
