@@ -79,7 +79,7 @@ selftests:
 
 # All tests: every kernel lane in QEMU, plus host-side checks. With
 # ARCH=<lane>, that foreign architecture's lane instead (scripts/arch.sh).
-FOREIGN_LANES := arm64 arm64-16k i386 s390x ppc64el
+FOREIGN_LANES := $(shell sed -n 's/^ARCH_LANES="\(.*\)"$$/\1/p' scripts/arch.sh)
 check:
 ifneq ($(filter $(ARCH),$(FOREIGN_LANES)),)
 	scripts/check-arch.sh $(ARCH)
@@ -99,14 +99,20 @@ check-kernels:
 check-all:
 	scripts/lanes.sh
 
-# The whole suite on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak)
-# built once from linux-source-6.12 (scripts/debug-kernel.sh) and cached
-# outside the repository, with the stress test running PMAP_STRESS seconds
-# (default 10 minutes) and the fuzzer PMAP_FUZZ_OPS operations (1000000).
+# The whole suite on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak,
+# fault injection) built once from linux-source-6.12, or with
+# DEBUG_SERIES=7.3 from linux-source-7.3 in the trixie chroot
+# (scripts/debug-kernel.sh), and cached outside the repository, with two
+# fake NUMA nodes, the stress test running PMAP_STRESS seconds (default 10
+# minutes), the fuzzer PMAP_FUZZ_OPS operations (1000000), stress-ng
+# PMAP_STRESSNG seconds (300) and the fault-injection test PMAP_FAULT_OPS
+# random operations (20000).
+DEBUG_SERIES ?= 6.12
 check-debug:
-	HOST_LANES=0 KERNELS=debug VM_TIMEOUT=$${VM_TIMEOUT:-5400} \
+	HOST_LANES=0 KERNELS=debug$(if $(filter-out 6.12,$(DEBUG_SERIES)),-$(DEBUG_SERIES)) \
+		VM_TIMEOUT=$${VM_TIMEOUT:-5400} \
 		TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} \
-		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} pmap.stress=$${PMAP_STRESS:-600} pmap.fuzz_ops=$${PMAP_FUZZ_OPS:-1000000} pmap.off=reboot" \
+		VM_APPEND="$${VM_APPEND:-transparent_hugepage=madvise} numa=fake=2 pmap.stress=$${PMAP_STRESS:-600} pmap.fuzz_ops=$${PMAP_FUZZ_OPS:-1000000} pmap.stressng=$${PMAP_STRESSNG:-300} pmap.fault_ops=$${PMAP_FAULT_OPS:-20000} pmap.off=reboot" \
 		scripts/check.sh
 
 # The Debian packages in a Debian 12 guest booted from a disk image (made
@@ -137,7 +143,8 @@ help:
 	@echo '  check-kernels      check on every series: $(ALL_KERNELS)'
 	@echo '  check ARCH=LANE    one foreign lane: $(FOREIGN_LANES)'
 	@echo '  check-all          every lane, two at a time (CI_BUDGET=S: within S s)'
-	@echo '  check-debug        the suite on a KASAN/lockdep debug kernel (built once)'
+	@echo '  check-debug        the suite on a KASAN/lockdep/fault-injection debug kernel'
+	@echo '                     (built once; DEBUG_SERIES=6.12 or 7.3)'
 	@echo '  check-debian       the packages in a Debian 12 guest: DKMS, boot, selftests, purge'
 	@echo '  demo               boot a VM, load the module, show a page map'
 	@echo '  install            install pagemap.ko for KDIR in updates/, run depmod'

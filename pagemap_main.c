@@ -545,8 +545,9 @@ static const char *pmap_self_get_link(struct dentry *dentry,
 	if (!tgid)
 		return ERR_PTR(-ENOENT);
 	name = kmalloc(12, dentry ? GFP_KERNEL : GFP_ATOMIC);
+	/* -ECHILD asks an RCU walk to try again; a ref-walk has no retry */
 	if (!name)
-		return ERR_PTR(-ECHILD);
+		return ERR_PTR(dentry ? -ENOMEM : -ECHILD);
 	snprintf(name, 12, "%d", tgid);
 	set_delayed_call(done, kfree_link, name);
 	return name;

@@ -17,9 +17,9 @@
 #   PKGS	the host's Debian packages the lane needs (cross gcc-12 named
 #		as such: apt cannot resolve gcc-<triplet> alone here; and
 #		gcc-12-multilib, since gcc-multilib conflicts with them)
-# LANES lists every lane, in the order make check-all runs them.
+# ARCH_LANES lists every lane (the Makefile reads it from here).
 
-LANES=${LANES:-arm64 i386 s390x ppc64el arm64-16k}
+ARCH_LANES="arm64 arm64-16k i386 s390x ppc64el"
 
 arch_set() {
 	SERIES=6.1 IMG_SUFFIX=-unsigned IMAGE=vmlinuz LANE_MEM=$VM_MEM
@@ -62,7 +62,7 @@ arch_set() {
 		QEMU="qemu-system-ppc64 -M pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off -cpu POWER9 -vga none"
 		CONSOLE=hvc0 EXPECT=1,16,8 ;;
 	*)
-		echo "unknown lane '$1' (lanes: $LANES)" >&2
+		echo "unknown lane '$1' (lanes: $ARCH_LANES)" >&2
 		return 1 ;;
 	esac
 	UCC=${CROSS}gcc

@@ -6,7 +6,8 @@
 # warning fails the build; the log is $LOGS/ABI-build.log. A kernel of
 # another suite is built in that suite's chroot (CHROOT, from chroot.sh),
 # with its compiler: in a mount namespace of its own, /proc is mounted there
-# (objtool reads it), and $BUILD (the output) and $CACHE (the headers) are
+# (objtool reads it), and $BUILD (the output), $CACHE (the headers), and
+# KDIR with its sources (a debug kernel's tree, kept elsewhere) are
 # bind-mounted at the same paths.
 set -eu
 # shellcheck source=defaults.sh
@@ -21,20 +22,20 @@ ver=$("$TOP/scripts/version.sh")
 
 rm -rf "$out"
 mkdir -p "$out" "$LOGS"
-cp "$MODULE_SRC/Kbuild" "$out/"
-for f in "$MODULE_SRC"/*.c "$MODULE_SRC"/*.h "$MODULE_SRC/include"; do
-	[ ! -e "$f" ] || cp -r "$f" "$out/"
-done
+cp "$MODULE_SRC/Kbuild" "$MODULE_SRC"/*.[ch] "$out/"
 set -- make -C "$KDIR" M="$out" W=1 PMAP_VERSION="$ver" modules
 if [ -n "${CHROOT:-}" ]; then
-	mkdir -p "$CHROOT$BUILD" "$CHROOT$CACHE"
+	# a tree built with O= has its sources elsewhere: KDIR/source
+	src=$(readlink -f "$KDIR/source" || echo "$KDIR")
+	mkdir -p "$CHROOT$BUILD" "$CHROOT$CACHE" "$CHROOT$KDIR" "$CHROOT$src"
 	# shellcheck disable=SC2016
 	set -- unshare --mount --propagation private sh -euc '
 		mount -t proc proc "$0/proc"
-		mount --bind "$1" "$0$1"
-		mount --bind "$2" "$0$2"
-		shift 2
-		exec chroot "$0" "$@"' "$CHROOT" "$BUILD" "$CACHE" "$@"
+		for d in "$1" "$2" "$3" "$4"; do
+			mount --bind "$d" "$0$d"
+		done
+		shift 4
+		exec chroot "$0" "$@"' "$CHROOT" "$BUILD" "$CACHE" "$KDIR" "$src" "$@"
 fi
 if ! "$@" >"$log" 2>&1; then
 	cat "$log"

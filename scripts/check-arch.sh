@@ -18,11 +18,11 @@ set -eu
 . "$(dirname "$0")/arch.sh"
 S=$(cd "$(dirname "$0")" && pwd)
 
-[ $# -gt 0 ] || { echo "usage: check-arch.sh LANE...|all (lanes: $LANES)" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: check-arch.sh LANE...|all (lanes: $ARCH_LANES)" >&2; exit 2; }
 lanes=
 for l; do
 	case $l in
-	all)	lanes="$lanes $LANES" ;;
+	all)	lanes="$lanes $ARCH_LANES" ;;
 	*)	arch_set "$l" || exit 2
 		lanes="$lanes $l" ;;
 	esac
@@ -102,7 +102,6 @@ deps() {
 
 # lane LANE: everything for one lane; sets p f s (counts) and rc
 lane() {
-	start=$(date +%s)
 	p=0 f=0 s=0 rc=0
 	arch_set "$1"
 	"$S/fetch-foreign-kernel.sh" "$1" >"$LOGS/fetch-$1.log" 2>&1 ||
@@ -128,7 +127,6 @@ lane() {
 	else
 		f=1
 	fi
-	echo "check-arch $LANE: $(($(date +%s) - start)) s"
 }
 
 deps

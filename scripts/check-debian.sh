@@ -41,7 +41,7 @@ cp -r "$BUILD/selftests" "$pay/selftests"
 tar -cf "$out/payload.tar" -C "$pay" .
 
 say "booting, console in $log"
-timeout "${VM_TIMEOUT:-2400}" qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" \
+timeout "$DEBIAN_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" \
 	-m "$VM_MEM" -smp "$VM_SMP" -nographic -net none \
 	-kernel "$VMLINUZ" -initrd "$INITRD" \
 	-append "root=/dev/vda rw console=ttyS0 panic=10 $VM_APPEND" \

@@ -4,7 +4,8 @@
 # check.sh (make check): every test lane. Packages and kernels (deps.sh);
 # the static selftests and tool; host lanes (the tool's host tests,
 # checkpatch, make install into staging roots, kernels outside the range,
-# the Debian packages, lint of every shell script); then per kernel of
+# the module in a kernel tree, the Debian packages, lint of every shell
+# script; HOST_LANES=0 leaves them out); then per kernel of
 # $KERNELS: the module with W=1, the initramfs and the VM running every
 # selftest. Prints each lane's result, then one line
 # `N passed, N failed, N skipped` over all of them; exits 1 on any failure
@@ -85,34 +86,21 @@ lint_shell() {
 "$S/deps.sh"
 
 echo "== userspace builds"
-if [ -f "$TOP/selftests/Makefile" ]; then
-	step "build selftests" make -C "$TOP/selftests" OUTPUT="$BUILD/selftests" ||
-		true
-else
-	echo "selftests/Makefile missing: no selftests in the VMs"
-	lane "build selftests (no Makefile)" 0 0 1
-fi
-
-if [ -f "$TOP/tools/pagemap/Makefile" ]; then
-	step "build tool (static)" make -C "$TOP" tool STATIC=1 || true
-fi
+step "build selftests" make -C "$TOP/selftests" OUTPUT="$BUILD/selftests" ||
+	true
+step "build tool (static)" make -C "$TOP" tool STATIC=1 || true
 
 echo "== host lanes"
-if [ "${HOST_LANES:-1}" = 0 ]; then
-	echo "HOST_LANES=0: tool host tests, checkpatch and shellcheck left out"
+if [ "$HOST_LANES" = 0 ]; then
+	echo "HOST_LANES=0: the host lanes are left out"
 else
-	if [ -f "$TOP/tools/pagemap/Makefile" ]; then
-		tap "tool host tests" make -C "$TOP/tools/pagemap" check STATIC=1
-	fi
+	tap "tool host tests" make -C "$TOP/tools/pagemap" check STATIC=1
 	tap checkpatch "$S/checkpatch.sh"
 	tap "make install" "$S/test-install.sh"
 	tap "kernels outside 5.10 to 7.3" "$S/test-range.sh"
+	tap "in a kernel tree" "$S/test-intree.sh"
 	step "debian packages, lintian clean" "$S/build-deb.sh"
-	if command -v shellcheck >/dev/null; then
-		tap shellcheck lint_shell
-	else
-		lane "shellcheck (not installed)" 0 0 1
-	fi
+	tap shellcheck lint_shell
 fi
 
 for series in $KERNELS; do
@@ -125,18 +113,19 @@ for series in $KERNELS; do
 		continue
 	fi
 	"$S/mkinitramfs.sh" "$series"
-	rc=0
-	"$S/run-vm.sh" "$series" check || rc=$?
-	res=$(tr -d '\r' <"$LOGS/$ABI-check.log" |
-		sed -n 's/.*PMAP_RESULT: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 \2 \3/p' |
-		tail -n 1)
-	if [ "$rc" = 2 ] || [ -z "$res" ]; then
+	log=$LOGS/$ABI-check.log
+	rm -f "$log"
+	"$S/run-vm.sh" "$series" check || true
+	vrc=0
+	res=$("$S/vm-verdict.sh" "$log") || vrc=$?
+	if [ "$vrc" = 2 ]; then
 		lane "vm $ABI: NO VERDICT" 0 1 0
 	else
-		# shellcheck disable=SC2086
-		lane "vm $ABI" $res
+		# shellcheck disable=SC2086 # PMAP_RESULT: N passed, N failed, N skipped
+		set -- $res
+		lane "vm $ABI" "$2" "$4" "$6"
 	fi
-	failures "$LOGS/$ABI-check.log"
+	failures "$log"
 done
 
 echo "== results in $(($(date +%s) - t0)) s (logs in $LOGS)"

@@ -1,39 +1,83 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Builds the check-debug lane's kernel from Debian's linux-source-6.12 with
+# debug-kernel.sh [--cached] [SERIES]: builds a debug lane's kernel from
+# Debian's linux-source-SERIES (DEBUG_SERIES, default 6.12) with
 # scripts/debug-kernel.config, once: allnoconfig plus that file and nothing
-# else, so that a cold build takes about 10 minutes on 2 cores. The result
-# is cached outside the repository, keyed on the config and the source
-# version. Prints the cache folder, which holds bzImage and a tree to build
-# modules against (KDIR). With --cached it builds nothing: exit 0 (and the
-# folder) if it is built.
+# else. 6.12 builds on the host; 7.3 (trixie-backports) builds in the trixie
+# chroot (chroot.sh) with its gcc-14, in a mount namespace of its own with
+# /proc mounted there (objtool reads it) and the cache bind-mounted at the
+# same path. The result is cached in DEBUG_CACHE, keyed on the config, the
+# series and the source package's version. Prints the cache folder, which
+# holds bzImage and a tree to build modules against (KDIR). With --cached
+# it builds nothing: exit 0 (and the folder) if it is built.
 set -eu
 . "$(dirname "$0")/defaults.sh"
 
+cached=
+[ "${1:-}" != --cached ] || { cached=1; shift; }
+series=${1:-${DEBUG_SERIES:-6.12}}
 DEBUG_CACHE=${DEBUG_CACHE:-/var/cache/pagemap/debug}
 config=$TOP/scripts/debug-kernel.config
-tarball=/usr/src/linux-source-6.12.tar.xz
-[ -f "$tarball" ] || { echo "debug-kernel: $tarball missing (apt-get install linux-source-6.12)" >&2; exit 1; }
+case $series in
+6.12)	chroot= ;;
+7.3)	chroot=$("$TOP/scripts/chroot.sh" trixie) ;;
+*)	echo "debug-kernel: no debug kernel for series $series" >&2; exit 1 ;;
+esac
+pkg=linux-source-$series
+tarball=/usr/src/$pkg.tar.xz
 
-key=$( (cat "$config"; dpkg-query -W -f '${Version}' linux-source-6.12) |
-	sha256sum | cut -c1-16)
+# inside: run a command where the kernel builds (the chroot, if any)
+inside() {
+	if [ -z "$chroot" ]; then
+		"$@"
+		return
+	fi
+	mkdir -p "$chroot$DEBUG_CACHE"
+	# shellcheck disable=SC2016
+	unshare --mount --propagation private sh -euc '
+		mount -t proc proc "$0/proc"
+		mount --bind "$1" "$0$1"
+		shift
+		exec chroot "$0" "$@"' "$chroot" "$DEBUG_CACHE" "$@"
+}
+
+# what building a kernel needs beyond chroot.sh's, in the chroot
+need="$pkg flex bison libelf-dev libssl-dev xz-utils"
+# shellcheck disable=SC2016,SC2086 # dpkg-query's own format; a list
+if [ -n "$chroot" ] && [ -z "$cached" ] &&
+	inside dpkg-query -W -f '${db:Status-Status}\n' $need 2>&1 |
+	grep -qvx installed; then
+	inside env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		-o DPkg::Lock::Timeout=900 \
+		--no-install-recommends -t trixie-backports \
+		$need >&2
+fi
+# shellcheck disable=SC2016 # dpkg-query's own format
+version=$(inside dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null) || version=
+[ -n "$version" ] || { echo "debug-kernel: $pkg is not installed" >&2; exit 1; }
+key=$( (cat "$config"; echo "$series $version") | sha256sum | cut -c1-16)
 out=$DEBUG_CACHE/$key
 if [ -f "$out/done" ]; then
 	echo "$out"
 	exit 0
 fi
-# --cached: only tell whether it is built (exit 0 above) or not
-[ "${1:-}" != --cached ] || exit 1
+[ -z "$cached" ] || exit 1
 
 mkdir -p "$DEBUG_CACHE/src" "$out"
-src=$DEBUG_CACHE/src/linux-source-6.12
-[ -f "$src/Makefile" ] || tar -xJf "$tarball" -C "$DEBUG_CACHE/src"
+src=$DEBUG_CACHE/src/$pkg-$version
+if [ ! -f "$src/Makefile" ]; then
+	rm -rf "$src.tmp"
+	mkdir -p "$src.tmp"
+	inside tar -xJf "$tarball" -C "$src.tmp"
+	mv "$src.tmp/$pkg" "$src"
+	rmdir "$src.tmp"
+fi
 
 log=$out/build.log
-echo "debug-kernel: building in $out (log: $log)" >&2
+echo "debug-kernel: building $series in $out (log: $log)" >&2
 start=$(date +%s)
-k() { make -C "$src" O="$out" ARCH=x86_64 "$@" >>"$log" 2>&1; }
+k() { inside make -C "$src" O="$out" ARCH=x86_64 "$@" >>"$log" 2>&1; }
 fail() { tail -20 "$log" >&2; exit 1; }
 : >"$log"
 k allnoconfig KCONFIG_ALLCONFIG="$config" || fail

@@ -27,5 +27,7 @@ VM_APPEND=${VM_APPEND:-transparent_hugepage=madvise}	# extra kernel args
 HOST_LANES=${HOST_LANES:-1}		# 0: check.sh runs only the VM lanes
 DEBIAN_IMAGE=${DEBIAN_IMAGE:-/var/cache/pagemap/debian-image}	# check-debian's
 					# Debian 12 disk image (debian-image.sh)
+DEBIAN_TIMEOUT=${DEBIAN_TIMEOUT:-3600}	# seconds for check-debian's guest: it
+					# builds the module with DKMS and reboots
 export HOST_LANES TOP BUILD CACHE CHROOTS LOGS MODULE_SRC KERNELS VM_MEM VM_SMP \
-	VM_CPU VM_LA57 VM_TIMEOUT TEST_TIMEOUT VM_APPEND DEBIAN_IMAGE
+	VM_CPU VM_LA57 VM_TIMEOUT TEST_TIMEOUT VM_APPEND DEBIAN_IMAGE DEBIAN_TIMEOUT

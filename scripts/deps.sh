@@ -11,12 +11,18 @@ set -eu
 # build: the module (kbuild and the host tools of linux-kbuild), the static
 # tests and tool; run: QEMU, busybox, cpio; lint: checkpatch, shellcheck;
 # package: the Debian packages, lintian, DKMS and the Debian guest's image
-# (build-deb.sh, test-install.sh, check-debian.sh)
+# (build-deb.sh, test-install.sh, check-debian.sh); the tool: libelf and
+# zlib (files --sections, capture --all), promtool (prometheus) for its
+# tests; load: stress-ng, which mkinitramfs.sh copies into the guest
 pkgs="gcc make libc6-dev binutils bc kmod cpio gzip xz-utils perl git
 	libelf1 libssl3 zlib1g pahole linux-headers-amd64 linux-source-6.1
-	busybox-static qemu-system-x86 shellcheck
-	dpkg-dev debhelper dh-dkms dkms lintian fakeroot debootstrap"
-# the debug lane builds its kernel from source (debug-kernel.sh)
+	busybox-static qemu-system-x86 shellcheck stress-ng
+	dpkg-dev debhelper dh-dkms dkms lintian fakeroot debootstrap
+	prometheus libelf-dev zlib1g-dev"
+# the host lanes build the module in a kernel tree (test-intree.sh)
+[ "$HOST_LANES" = 0 ] || pkgs="$pkgs flex bison libelf-dev"
+# the debug lane builds its kernel from source (debug-kernel.sh; 7.3's
+# builds in the trixie chroot, which gets its own packages)
 case " $KERNELS " in
 *" debug "*) pkgs="$pkgs linux-source-6.12 flex bison libelf-dev libssl-dev" ;;
 esac

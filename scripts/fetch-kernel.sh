@@ -16,7 +16,9 @@
 # host), and so is the kernel: /boot/vmlinuz-ABI of linux-image-ABI-unsigned,
 # or from 7.x, where that package is gone, /usr/lib/modules/ABI/vmlinuz of
 # linux-binary-ABI.
-#   debug: the debug kernel that debug-kernel.sh builds from linux-source-6.12.
+#   debug, debug-7.3: the debug kernel that debug-kernel.sh builds from
+#         linux-source-6.12 (on the host) or linux-source-7.3 (in the trixie
+#         chroot, where the module is built too).
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"
@@ -71,12 +73,18 @@ deps() {
 }
 
 mkdir -p "$CACHE"
-if [ "$series" = debug ]; then
-	out=$("$(dirname "$0")/debug-kernel.sh")
-	printf 'ABI=6.12-debug\nKDIR=%s\nVMLINUZ=%s\n' "$out" "$out/bzImage" |
-		tee "$env"
+case $series in
+debug | debug-*)
+	dseries=${series#debug-}
+	[ "$dseries" != debug ] || dseries=6.12
+	out=$("$(dirname "$0")/debug-kernel.sh" "$dseries")
+	chroot=
+	[ "$dseries" = 6.12 ] || chroot=$("$(dirname "$0")/chroot.sh" trixie)
+	printf 'ABI=%s-debug\nKDIR=%s\nVMLINUZ=%s\nCHROOT=%s\n' "$dseries" \
+		"$out" "$out/bzImage" "$chroot" | tee "$env"
 	exit 0
-fi
+	;;
+esac
 # one fetch at a time: lanes running side by side share the cache and the
 # chroots (and apt in them)
 exec 9>"$CACHE/.fetch.lock"

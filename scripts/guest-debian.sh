@@ -14,7 +14,7 @@ P=$(cd "$(dirname "$0")" && pwd)
 S=/var/lib/pagemap-test
 ver=$(cat "$P/version")
 krel=$(uname -r)
-tmo=${PMAP_TEST_TIMEOUT:-900}
+tmo=900		# seconds per selftest binary
 n=0 stage=install boots=0
 mkdir -p "$S"
 # shellcheck disable=SC1091

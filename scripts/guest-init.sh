@@ -63,6 +63,34 @@ job_check() {
 	cd /
 }
 
+# demo_header PID: show the header of PID's map and what each byte says;
+# sets pshift and esize from it
+demo_header() {
+	pid=$1
+	# 8 bytes are a whole number of entries of 4 or 8 bytes
+	# shellcheck disable=SC2046 # the bytes, in decimal
+	set -- $(dd if="/proc/pagemap/$pid" bs=8 count=1 2>/dev/null | od -An -tu1)
+	[ $# = 8 ] || { result fail "demo: read the header of $pid"; return 1; }
+	pshift=$2 esize=$3
+	echo "# dd if=/proc/pagemap/$pid bs=$esize count=1 | hexdump -C"
+	dd if="/proc/pagemap/$pid" bs="$esize" count=1 2>/dev/null | hexdump -C
+	order=big-endian
+	[ "$1" != 1 ] || order=little-endian
+	rest=$(echo "$@" | cut -d' ' -f5-"$esize")
+	echo "# byte 0 = $1: the kernel is $order (1 little, 0 big)"
+	echo "# byte 1 = $2: PAGE_SHIFT, pages of $((1 << $2)) bytes"
+	echo "# byte 2 = $3: E, the size of an entry (sizeof(unsigned long))"
+	echo "# byte 3 = $4: the size of this header, one entry: the entry of" \
+		"virtual page N is at byte (N + 1) * $3"
+	[ "$esize" = 4 ] || echo "# bytes 4 to $((esize - 1)) = $rest: zero"
+	case $1,$3,$4,$(echo "$rest" | tr -d ' 0') in
+	[01],4,4,|[01],8,8,)
+		result ok "demo: the header of $pid" ;;
+	*)	result fail "demo: the header of $pid"
+		return 1 ;;
+	esac
+}
+
 job_demo() {
 	wl=/tests/pmap_workload
 	[ -x $wl ] || { result skip "demo: no $wl (selftests not built)"; return; }
@@ -76,17 +104,15 @@ job_demo() {
 	child=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' /tmp/wl)
 	[ -n "$child" ] || { result fail "demo: workload did not start"; return; }
 	result ok "demo: workload started"
+	demo_header "$parent" || return
 	# the shared anonymous region shows as /dev/zero (deleted), rw-s
 	grep 'rw-s' "/proc/$parent/maps"
 	start=$(grep -m 1 'rw-s' "/proc/$parent/maps" | cut -d- -f1)
-	# header byte 1 is PAGE_SHIFT; reads come in whole entries
-	pshift=$(dd if=/proc/pagemap/self bs=8 count=1 2>/dev/null |
-		od -An -tu1 | awk '{ print $2 }')
-	page=$((0x$start >> ${pshift:-12}))
+	page=$((0x$start >> pshift))
 	for pid in "$parent" "$child"; do
-		echo "# dd if=/proc/pagemap/$pid bs=8 skip=$((page + 1)) count=8 | hexdump -C"
-		dd if="/proc/pagemap/$pid" bs=8 skip=$((page + 1)) count=8 2>/dev/null |
-			hexdump -C >/tmp/hd
+		echo "# dd if=/proc/pagemap/$pid bs=$esize skip=$((page + 1)) count=8 | hexdump -C"
+		dd if="/proc/pagemap/$pid" bs="$esize" skip=$((page + 1)) count=8 \
+			2>/dev/null | hexdump -C >/tmp/hd
 		cat /tmp/hd
 		if [ -s /tmp/hd ]; then
 			result ok "demo: read the map of $pid"
@@ -149,6 +175,18 @@ shell)	echo "# shell: exit to power off"; setsid cttyhack sh ;;
 *)	result fail "unknown job $job" ;;
 esac
 
+# after everything, the module unloads: nothing it holds is left, and
+# the kmemleak scan below sees what its exit freed
+if grep -q '^pagemap ' /proc/modules; then
+	awk '$3 == "pagemap" { print $2 }' /proc/mounts | while read -r m; do
+		umount "$m"
+	done
+	if rmmod pagemap; then
+		result ok "module unloaded after the tests"
+	else
+		result fail "module unloaded after the tests"
+	fi
+fi
 if [ -w $leaks ]; then
 	echo scan >$leaks
 	if grep -q unreferenced $leaks; then

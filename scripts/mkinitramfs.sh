@@ -3,9 +3,10 @@
 #
 # mkinitramfs.sh SERIES: pack the test VM's root for that kernel into
 # $BUILD/ABI/initramfs.cpio.gz: busybox-static, /init (guest-init.sh), the
-# module built by build-module.sh, the static tool if built, and /tests
-# (build/selftests with its list, then tools/pagemap/tests/vm-*.sh and the
-# tap.sh they source).
+# module built by build-module.sh, the static tool if built, on lanes of
+# the host's architecture the host's stress-ng with the libraries it links
+# (selftests/stress_ng.sh), and /tests (build/selftests with its list, then
+# tools/pagemap/tests/vm-*.sh and the tap.sh they source).
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"
@@ -38,6 +39,13 @@ if [ -x "$tool" ] && ! readelf -l "$tool" | grep -q INTERP; then
 	cp "$tool" "$root/bin/pagemap"
 elif [ -e "$tool" ]; then
 	echo "mkinitramfs: $tool is not static (make tool STATIC=1), left out"
+fi
+# stress-ng is the host's: only for a guest of the host's architecture
+if [ -z "${BUSYBOX:-}" ] && [ -x /usr/bin/stress-ng ]; then
+	for f in /usr/bin/stress-ng $(ldd /usr/bin/stress-ng | grep -o '/[^ ]*'); do
+		mkdir -p "$root${f%/*}"
+		cp -L "$f" "$root$f"
+	done
 fi
 if [ -d "$selftests" ]; then
 	find "$selftests" -maxdepth 1 -type f ! -name '*.[od]' \

@@ -277,13 +277,58 @@ TEST_F(access, root_opener_sees_frames)
 	pt_map_close(&pm);
 }
 
-/* Frame visibility is decided at open: passing the fd changes nothing. */
+/* Send @fd over the unix socket @sock; 0 or -1. */
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
+	struct iovec iov = { &c, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+/* The fd sent over the unix socket @sock, or -1. */
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { &c, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/*
+ * Frame visibility is decided at open and stays with the file: root's file
+ * inherited by an unprivileged process, or passed over a unix socket to an
+ * unprivileged process that may not open the map itself, reads root's
+ * frames; an unprivileged opener's file passed to root still hides them.
+ */
 TEST_F(access, passed_fd_keeps_the_openers_rights)
 {
 	int sv[2], fd;
 	struct pt_map pm;
 	uint64_t frame;
 	pid_t child;
+	char c;
 
 	self->p[0] = 1;
 	ASSERT_EQ(0, pt_map_open(0, &pm));
@@ -291,7 +336,7 @@ TEST_F(access, passed_fd_keeps_the_openers_rights)
 	ASSERT_NE(0, frame);
 	ASSERT_NE(PMAP_NOT_PRESENT, frame);
 
-	/* root's fd read by an unprivileged process: still frames */
+	/* root's fd inherited by an unprivileged process: still frames */
 	child = pt_fork();
 	ASSERT_GE(child, 0);
 	if (child == 0) {
@@ -301,6 +346,35 @@ TEST_F(access, passed_fd_keeps_the_openers_rights)
 		_exit(0);
 	}
 	EXPECT_EQ(0, pt_wait(child));
+
+	/* root's fd passed to one that may not open root's map: the frame */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	child = pt_fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		struct pt_map cpm;
+		uint64_t e;
+
+		close(sv[0]);
+		pt_map_close(&pm);	/* only the passed fd reads root's map */
+		CHILD_CHECK(!pt_become(READER_UID, READER_GID), "%m");
+		CHILD_CHECK(pt_map_open(getppid(), &cpm) == -EACCES,
+			    "an unprivileged open of root's map");
+		CHILD_CHECK(write(sv[1], "r", 1) == 1, "%m");
+		fd = recv_fd(sv[1]);
+		CHILD_CHECK(fd >= 0, "no fd received");
+		CHILD_CHECK(!pt_map_attach(fd, &cpm), "attach");
+		e = pt_map_read_one(&cpm, self->p);
+		CHILD_CHECK(e == frame, "frame 0x%llx, root saw 0x%llx",
+			    (unsigned long long)e, (unsigned long long)frame);
+		pt_map_close(&cpm);
+		_exit(0);
+	}
+	close(sv[1]);
+	ASSERT_EQ(1, read(sv[0], &c, 1));
+	ASSERT_EQ(0, send_fd(sv[0], pm.fd));
+	EXPECT_EQ(0, pt_wait(child));
+	close(sv[0]);
 	pt_map_close(&pm);
 
 	/* an unprivileged opener's fd read by root: still no frames */
@@ -309,44 +383,23 @@ TEST_F(access, passed_fd_keeps_the_openers_rights)
 	ASSERT_GE(child, 0);
 	if (child == 0) {
 		close(sv[0]);
-		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
-		struct iovec iov = { &c, 1 };
-		struct msghdr msg = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-		};
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
 		CHILD_CHECK(!pt_become(READER_UID, READER_GID), "%m");
 		prctl(PR_SET_DUMPABLE, 1);
 		self->p[0] = 2;
 		fd = open(PMAP_MOUNT "/self", O_RDONLY);
 		CHILD_CHECK(fd >= 0, "%m");
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		CHILD_CHECK(sendmsg(sv[1], &msg, 0) == 1, "%m");
+		CHILD_CHECK(!send_fd(sv[1], fd), "%m");
 		/* stay alive while the parent reads */
 		CHILD_CHECK(read(sv[1], &c, 1) >= 0, "%m");
 		_exit(0);
 	}
-	{
-		char cbuf[CMSG_SPACE(sizeof(int))], c;
-		struct iovec iov = { &c, 1 };
-		struct msghdr msg = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-		};
-
-		ASSERT_EQ(1, recvmsg(sv[0], &msg, 0));
-		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-		ASSERT_EQ(0, pt_map_attach(fd, &pm));
-		EXPECT_EQ(0, pt_map_read_one(&pm, self->p));
-		EXPECT_EQ(PMAP_NOT_PRESENT,
-			  pt_map_read_one(&pm, self->p + self->page));
-		pt_map_close(&pm);
-	}
+	close(sv[1]);
+	fd = recv_fd(sv[0]);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pt_map_attach(fd, &pm));
+	EXPECT_EQ(0, pt_map_read_one(&pm, self->p));
+	EXPECT_EQ(PMAP_NOT_PRESENT, pt_map_read_one(&pm, self->p + self->page));
+	pt_map_close(&pm);
 	close(sv[0]);
 	EXPECT_EQ(0, pt_wait(child));
 }

@@ -240,12 +240,12 @@ int cmd_capture(int argc, char **argv)
 	pid_t pid;
 	int ret;
 
-	if (argc != 2) {
-		pm_err("capture takes a pid and a file name (see pagemap --help)");
-		return EXIT_USAGE;
-	}
-	if (parse_pid(argv[0], &pid))
-		return EXIT_FAIL;
+	if (opt.all)
+		return cmd_capture_all(argc, argv);
+	ret = parse_args(argc, argv, 2, &pid, 1,
+			 "capture takes a pid and a file name, or --all and a file name");
+	if (ret)
+		return ret;
 	if (need_frames("a capture would hold 0 for every present page"))
 		return EXIT_FAIL;
 	ret = proc_open(&p, pid, &r, false);

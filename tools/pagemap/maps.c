@@ -205,12 +205,9 @@ int cmd_maps(int argc, char **argv)
 	pid_t pid;
 	size_t i;
 
-	if (argc != 1) {
-		pm_err("maps takes one pid (see pagemap --help)");
-		return EXIT_USAGE;
-	}
-	if (parse_pid(argv[0], &pid))
-		return EXIT_FAIL;
+	ret = parse_args(argc, argv, 1, &pid, 1, "maps takes one pid");
+	if (ret)
+		return ret;
 	probe_zero(true);
 	if (zp.hidden) {
 		pm_err("frame numbers are hidden from this user (CAP_SYS_ADMIN shows them): present pages only");

@@ -11,6 +11,12 @@
 
 struct pm_opts opt;
 
+#ifdef PMAP_NO_LIBELF
+#define SECTIONS_HOW	"(not in this build: no libelf)"
+#else
+#define SECTIONS_HOW	"(libelf)"
+#endif
+
 /* ---- command line ------------------------------------------------------- */
 
 static int cmd_help(int argc, char **argv);
@@ -27,10 +33,16 @@ static const struct subcommand {
 	  "the frames both processes map, in total and per pair of mappings" },
 	{ "pss", cmd_pss, "[PID...]",
 	  "Rss, Pss and Uss from frame counts over every readable process" },
+	{ "files", cmd_files, "[PID...]",
+	  "per mapped file: frames, processes, Pss and Rss (--pid PID)" },
+	{ "who", cmd_who, "PFN...",
+	  "every process and address mapping the frames (or --range A-B)" },
 	{ "dump", cmd_dump, "--file FILE",
 	  "decode a captured map (any byte order, entry size, page size)" },
 	{ "capture", cmd_capture, "PID FILE",
 	  "save a process's map in the module's format, for dump" },
+	{ "capture", cmd_capture, "--all FILE",
+	  "save every readable process's maps and page map, for --file" },
 	{ "help", cmd_help, "", "this text" },
 };
 
@@ -49,6 +61,11 @@ static const struct option long_opts[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "csv", no_argument, NULL, 'c' },
 	{ "by", required_argument, NULL, 'B' },
+	{ "format", required_argument, NULL, 'F' },
+	{ "range", required_argument, NULL, 'R' },
+	{ "pid", required_argument, NULL, 'P' },
+	{ "sections", no_argument, NULL, 'E' },
+	{ "all", no_argument, NULL, 'A' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -68,7 +85,8 @@ static void print_usage(FILE *f)
 		"  -j, --json             machine-readable output with stable keys\n"
 		"  -s, --source SOURCE    module (" PMAP_MOUNT "/PID), kernel (/proc/PID/pagemap)\n"
 		"                         or auto (default: module when mounted)\n"
-		"  -f, --file FILE        the captured map that dump reads\n"
+		"  -f, --file FILE        dump: the captured map; pss, share, files, who: the\n"
+		"                         capture --all to read instead of this system\n"
 		"  -n, --no-frames        maps, dump: leave out the frame runs\n"
 		"\npss:\n"
 		"      --sort KEY         pid, name, rss, pss, uss or swap (sizes largest first)\n"
@@ -79,6 +97,14 @@ static void print_usage(FILE *f)
 		"      --user USER        only processes whose effective user is USER\n"
 		"      --csv              comma-separated values, sizes in KiB\n"
 		"      --by GROUP         per user, name, cgroup or tree (the subtree below init)\n"
+		"      --format FORMAT    text, json, csv or prometheus (text exposition, bytes)\n"
+		"\nfiles:\n"
+		"      --sort KEY         path, frames, processes, pss (default), rss or size\n"
+		"      --reverse          the other way round\n"
+		"      --pid PID          the files PID maps, with its own Pss and Rss of each\n"
+		"      --sections         an ELF file's frames by section " SECTIONS_HOW "\n"
+		"\nwho:\n"
+		"      --range FIRST-LAST the frames FIRST to LAST (0x for hexadecimal)\n"
 		"\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          the version\n"
@@ -136,6 +162,21 @@ static int parse_opts(int argc, char **argv, const char *stop)
 			break;
 		case 'B':
 			opt.by = optarg;
+			break;
+		case 'F':
+			opt.format = optarg;
+			break;
+		case 'R':
+			opt.range = optarg;
+			break;
+		case 'P':
+			opt.pid = optarg;
+			break;
+		case 'E':
+			opt.sections = true;
+			break;
+		case 'A':
+			opt.all = true;
 			break;
 		case 's':
 			if (!strcmp(optarg, "module")) {
@@ -196,11 +237,34 @@ int main(int argc, char **argv)
 	ret = parse_opts(argc, argv, "js:f:nhVkm");
 	if (ret >= 0)
 		return ret;
-	if (sc->fn != cmd_pss && (opt.sort || opt.reverse || opt.total ||
-				  opt.unit || opt.name || opt.user ||
-				  opt.csv || opt.by)) {
-		pm_err("%s: --sort, --reverse, --total, -k, -m, --bytes, --name, --user, --csv and --by are options of pss",
-		       sc->name);
+	if (sc->fn != cmd_pss && (opt.total || opt.unit || opt.name ||
+				  opt.user || opt.csv || opt.by || opt.format ||
+				  (sc->fn != cmd_files && (opt.sort || opt.reverse)))) {
+		pm_err("%s: --sort, --reverse, --total, -k, -m, --bytes, --name, --user, --csv, --by and --format are options of pss%s",
+		       sc->name, sc->fn == cmd_files ? " (files takes --sort and --reverse)" : "");
+		return EXIT_USAGE;
+	}
+	if (opt.all && sc->fn != cmd_capture) {
+		pm_err("%s: --all is an option of capture", sc->name);
+		return EXIT_USAGE;
+	}
+	if (opt.file && sc->fn != cmd_dump) {
+		if (sc->fn != cmd_pss && sc->fn != cmd_share &&
+		    sc->fn != cmd_files && sc->fn != cmd_who) {
+			pm_err("%s: --file is for dump, and a capture --all for pss, share, files and who",
+			       sc->name);
+			return EXIT_USAGE;
+		}
+		cap_active = true;
+		if (cap_load())
+			return EXIT_FAIL;
+	}
+	if (sc->fn != cmd_files && (opt.pid || opt.sections)) {
+		pm_err("%s: --pid and --sections are options of files", sc->name);
+		return EXIT_USAGE;
+	}
+	if (sc->fn != cmd_who && opt.range) {
+		pm_err("%s: --range is an option of who", sc->name);
 		return EXIT_USAGE;
 	}
 	return sc->fn(argc - optind, argv + optind);

@@ -70,8 +70,12 @@ struct pm_opts {
 	enum pm_source source;
 	const char *file;
 	/* pss */
-	const char *sort, *name, *user, *by;
+	const char *sort, *name, *user, *by, *format;
 	bool reverse, total, csv;
+	const char *range;	/* who */
+	const char *pid;	/* files */
+	bool all;		/* capture */
+	bool sections;
 	int unit;		/* 'k', 'm', 'b' (bytes), or 0: for people */
 };
 
@@ -99,6 +103,7 @@ struct vma {
 	char perms[5];
 	char *name;
 	bool hugetlb;
+	int64_t size;		/* of a capture: the file's, or -1 */
 };
 
 struct proc {
@@ -122,7 +127,7 @@ struct reader {
 	const struct backend *be;
 	int fd;
 	bool empty;		/* no address space: kernel thread or exited */
-	bool tag_own;		/* kernel backend: mark ENTRY_OWN (pss only) */
+	bool tag_own;		/* kernel backend: mark ENTRY_OWN (pss, files) */
 	struct pmap_header hdr;	/* the kernel backend describes its own format */
 	unsigned char *raw;
 };
@@ -190,6 +195,18 @@ struct runs {
 
 extern const struct backend module_backend, kernel_backend;
 
+/*
+ * scan_every(): begin() is told of each process before its entries come
+ * through cb (false leaves it out), end() after them, with 0 or the -errno
+ * that cut the scan short.
+ */
+struct every {
+	struct scan_cb cb;
+	bool tag_own;		/* entries may carry ENTRY_OWN */
+	bool (*begin)(void *arg, const struct proc *p, unsigned int shift);
+	void (*end)(void *arg, const struct proc *p, int err);
+};
+
 /* util.c */
 void *xrealloc(void *p, size_t size);
 void *xcalloc(size_t n, size_t size);
@@ -197,6 +214,7 @@ char *xstrdup(const char *s);
 void grow(void *pp, size_t *cap, size_t need, size_t size);
 const char *human_kb(uint64_t kb, char *buf, size_t len);
 void json_str(FILE *f, const char *s);
+void prom_str(FILE *f, const char *s);
 double now(void);
 void table_row(struct table *t, char *extra, ...);
 void table_print(struct table *t);
@@ -208,6 +226,8 @@ void runs_json(FILE *f, const struct runs *rs, unsigned int shift);
 
 /* proc.c */
 int parse_pid(const char *s, pid_t *pid);
+int parse_args(int argc, char **argv, int want, pid_t *pids, int npids,
+	       const char *usage);
 const char *why(int err);
 pid_t proc_tgid(pid_t pid);
 void proc_comm(pid_t pid, char *comm, size_t len);
@@ -221,6 +241,7 @@ void proc_free(struct proc *p);
 int proc_open(struct proc *p, pid_t pid, struct reader *r,
 	      bool skip_empty);
 int addr_width(const struct proc *p);
+int64_t map_file_size(pid_t pid, const struct vma *v, char *path, size_t len);
 const char *proc_why(pid_t pid, int err);
 int proc_error(pid_t pid, int err);
 pid_t *all_pids(size_t *nr);
@@ -240,6 +261,15 @@ void zero_scan_huge(void *arg);
 int probe_zero(bool quiet);
 int need_frames(const char *why_needed);
 
+/* every.c */
+int scan_every(const struct every *ev);
+
+/* files.c */
+int cmd_files(int argc, char **argv);
+
+/* who.c */
+int cmd_who(int argc, char **argv);
+
 /* maps.c */
 int cmd_maps(int argc, char **argv);
 
@@ -252,5 +282,15 @@ int cmd_pss(int argc, char **argv);
 /* capture.c */
 int cmd_dump(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+
+/* capture_all.c: cap_active when --file names a whole-system capture */
+extern bool cap_active;
+int cmd_capture_all(int argc, char **argv);
+int cap_load(void);
+pid_t *cap_pids(size_t *nr);
+int cap_open(struct proc *p, pid_t pid, struct reader *r);
+int cap_scan(const struct proc *p, const struct scan_cb *cb);
+int cap_info(pid_t pid, pid_t *ppid, uid_t *uid, const char **user,
+	     const char **cgroup, uint64_t *swap_kb);
 
 #endif /* PAGEMAP_TOOL_H */

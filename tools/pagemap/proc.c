@@ -28,6 +28,26 @@ bad:
 	return -1;
 }
 
+/*
+ * A subcommand's arguments: exactly @want of them, the first @npids of
+ * them pids. Returns 0, or the exit status once it has said what is wrong
+ * (@usage: what the subcommand takes).
+ */
+int parse_args(int argc, char **argv, int want, pid_t *pids, int npids,
+	       const char *usage)
+{
+	int i;
+
+	if (argc != want) {
+		pm_err("%s (see pagemap --help)", usage);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < npids; i++)
+		if (parse_pid(argv[i], &pids[i]))
+			return EXIT_FAIL;
+	return 0;
+}
+
 const char *why(int err)
 {
 	switch (err) {
@@ -53,6 +73,8 @@ pid_t proc_tgid(pid_t pid)
 	char path[64], *buf, *p;
 	long v = pid;
 
+	if (cap_active)
+		return pid;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (slurp(path, &buf, NULL))
 		return pid;
@@ -69,6 +91,8 @@ int proc_exited(pid_t pid)
 	char path[64], *buf, *p;
 	int ret;
 
+	if (cap_active)
+		return !!cap_info(pid, NULL, NULL, NULL, NULL, NULL);
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	ret = slurp(path, &buf, NULL);
 	if (ret)
@@ -97,8 +121,18 @@ void proc_comm(pid_t pid, char *comm, size_t len)
 {
 	char path[64];
 	ssize_t n = -1;
+	struct proc p;
+	struct reader r;
 	int fd;
 
+	if (cap_active) {
+		snprintf(comm, len, "?");
+		if (!cap_open(&p, pid, &r)) {
+			snprintf(comm, len, "%s", p.comm);
+			proc_free(&p);
+		}
+		return;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -279,6 +313,10 @@ int proc_open(struct proc *p, pid_t pid, struct reader *r,
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	p->pid = pid;
+	if (cap_active) {
+		ret = cap_open(p, pid, r);
+		return !ret && !p->nr_vmas && skip_empty ? 1 : ret;
+	}
 	if (skip_empty && proc_has_no_mm(pid))
 		return 1;
 	ret = proc_read_maps(p);
@@ -304,6 +342,20 @@ int proc_open(struct proc *p, pid_t pid, struct reader *r,
 		}
 	}
 	return 0;
+}
+
+/*
+ * The size of the file mapping v maps, from the process's map_files link
+ * (its path in path), or -1.
+ */
+int64_t map_file_size(pid_t pid, const struct vma *v, char *path,
+		      size_t len)
+{
+	struct stat st;
+
+	snprintf(path, len, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid,
+		 v->start, v->end);
+	return stat(path, &st) ? -1 : st.st_size;
 }
 
 int addr_width(const struct proc *p)
@@ -361,6 +413,8 @@ int proc_euid(pid_t pid, uid_t *uid)
 	unsigned long r, e;
 	int ret;
 
+	if (cap_active)
+		return cap_info(pid, NULL, uid, NULL, NULL, NULL);
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	ret = slurp(path, &buf, NULL);
 	if (ret)
@@ -379,6 +433,10 @@ pid_t proc_ppid(pid_t pid)
 	char path[64], *buf, *p;
 	int ppid = 0;
 
+	if (cap_active) {
+		cap_info(pid, &ppid, NULL, NULL, NULL, NULL);
+		return ppid;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	if (slurp(path, &buf, NULL))
 		return 0;
@@ -397,7 +455,10 @@ pid_t proc_ppid(pid_t pid)
 char *proc_cgroup(pid_t pid)
 {
 	char path[64], *buf, *line, *save, *first = NULL, *v2 = NULL, *res;
+	const char *cg;
 
+	if (cap_active)
+		return xstrdup(cap_info(pid, NULL, NULL, NULL, &cg, NULL) ? "?" : cg);
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	if (slurp(path, &buf, NULL))
 		return xstrdup("?");
@@ -543,6 +604,8 @@ pid_t *all_pids(size_t *nr)
 	struct dirent *d;
 	DIR *dir;
 
+	if (cap_active)
+		return cap_pids(nr);
 	dir = opendir("/proc");
 	if (!dir) {
 		pm_err("/proc: %s", strerror(errno));

@@ -26,4 +26,7 @@ uint64_t pss_swap_kb(pid_t pid);
 char *pss_group_key(pid_t pid, const char *comm);
 void pss_print(struct pss_row **rows, size_t n);
 
+/* pss_prom.c */
+void pss_print_prom(struct pss_row *const *rows, size_t n, bool groups);
+
 #endif /* PAGEMAP_PSS_H */

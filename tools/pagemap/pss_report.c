@@ -15,7 +15,7 @@ static const char *const sort_keys[] = {
 static const char *const by_keys[] = { "user", "name", "cgroup", "tree" };
 
 static regex_t name_re;
-static bool have_re, have_user;
+static bool have_re, have_user, prom;
 static uid_t want_uid;
 static int sort_key = -1;
 
@@ -47,8 +47,25 @@ int pss_opts_check(void)
 		pm_err("--by takes user, name, cgroup or tree, not '%s'", opt.by);
 		return EXIT_USAGE;
 	}
-	if (opt.json && opt.csv) {
-		pm_err("--json and --csv: one or the other");
+	if (opt.format) {
+		if (!strcmp(opt.format, "json")) {
+			opt.json = true;
+		} else if (!strcmp(opt.format, "csv")) {
+			opt.csv = true;
+		} else if (!strcmp(opt.format, "prometheus")) {
+			prom = true;
+		} else if (strcmp(opt.format, "text")) {
+			pm_err("--format takes text, json, csv or prometheus, not '%s'",
+			       opt.format);
+			return EXIT_USAGE;
+		}
+	}
+	if (opt.json + opt.csv + prom > 1) {
+		pm_err("--json, --csv and --format prometheus: one of them");
+		return EXIT_USAGE;
+	}
+	if (prom && opt.total) {
+		pm_err("--total is not part of --format prometheus: sum() the samples");
 		return EXIT_USAGE;
 	}
 	if (opt.name) {
@@ -143,6 +160,8 @@ uint64_t pss_swap_kb(pid_t pid)
 	static int have_swap = -1;
 	uint64_t kb;
 
+	if (cap_active)
+		return cap_info(pid, NULL, NULL, NULL, NULL, &kb) ? 0 : kb;
 	if (have_swap < 0) {
 		char *buf;
 		const char *v;
@@ -169,6 +188,12 @@ char *pss_group_key(pid_t pid, const char *comm)
 
 	switch (opt.by[0]) {
 	case 'u':
+		if (cap_active) {
+			const char *user;
+
+			return xstrdup(cap_info(pid, NULL, NULL, &user, NULL, NULL) ?
+				       "?" : user);
+		}
 		if (proc_euid(pid, &uid))
 			return xstrdup("?");
 		user_name(uid, buf, sizeof(buf));
@@ -385,7 +410,9 @@ void pss_print(struct pss_row **rows, size_t n)
 		tot.uss_kb += rows[i]->uss_kb;
 		tot.swap_kb += rows[i]->swap_kb;
 	}
-	if (opt.json)
+	if (prom)
+		pss_print_prom(rows, n, groups);
+	else if (opt.json)
 		print_json(rows, n, opt.total ? &tot : NULL, groups);
 	else if (opt.csv)
 		print_csv(rows, n, opt.total ? &tot : NULL, groups);

@@ -508,6 +508,8 @@ int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
 	size_t vi;
 	int ret = 1;
 
+	if (cap_active)
+		return cap_scan(p, cb);
 	if (r->be == &kernel_backend)
 		ret = scan_present(r, p, buf, cb, &eof);
 	else if (!r->empty)

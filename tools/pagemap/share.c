@@ -107,19 +107,19 @@ int cmd_share(int argc, char **argv)
 	size_t npairs = 0, pcap = 0, i, j, k, l;
 	uint64_t shared = 0, *buf;
 	unsigned int shift = 12, shift2 = 12;
-	pid_t pid1, pid2;
-	int ret = EXIT_FAIL;
+	pid_t pid[2], pid1, pid2;
+	int ret;
 	char hs[16];
 
-	if (argc != 2) {
-		pm_err("share takes two pids (see pagemap --help)");
-		return EXIT_USAGE;
-	}
-	if (parse_pid(argv[0], &pid1) || parse_pid(argv[1], &pid2))
-		return EXIT_FAIL;
+	ret = parse_args(argc, argv, 2, pid, 2, "share takes two pids");
+	if (ret)
+		return ret;
+	pid1 = pid[0];
+	pid2 = pid[1];
 	if (need_frames("share compares the frames of two processes"))
 		return EXIT_FAIL;
 	buf = xcalloc(BATCH, sizeof(*buf));
+	ret = EXIT_FAIL;
 	if (load_frames(pid1, &p1, &s1, buf, &shift) ||
 	    load_frames(pid2, &p2, &s2, buf, &shift2))
 		goto out;

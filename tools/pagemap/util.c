@@ -113,11 +113,12 @@ static size_t utf8_len(const unsigned char *p)
 }
 
 /*
- * A JSON string: quotes, backslashes and control characters escaped, UTF-8
- * kept as it is, and each byte that is not part of well-formed UTF-8 (a
- * file name can hold any) replaced by U+FFFD.
+ * A quoted string, UTF-8 kept as it is and each byte that is not part of
+ * well-formed UTF-8 (a file name can hold any) replaced by U+FFFD. JSON:
+ * quotes, backslashes and control characters escaped. A label value of
+ * the Prometheus text format: backslash, double quote and newline escaped.
  */
-void json_str(FILE *f, const char *s)
+static void quoted_str(FILE *f, const char *s, bool json)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
@@ -126,22 +127,30 @@ void json_str(FILE *f, const char *s)
 	while (*p) {
 		if (*p == '"' || *p == '\\') {
 			fprintf(f, "\\%c", *p++);
-		} else if (*p < 0x20 || *p == 0x7f) {
+		} else if (*p == '\n' && !json) {
+			fputs("\\n", f);
+			p++;
+		} else if ((*p < 0x20 || *p == 0x7f) && json) {
 			fprintf(f, "\\u%04x", *p++);
 		} else if (*p < 0x80) {
 			fputc(*p++, f);
 		} else {
 			n = utf8_len(p);
-			if (n) {
-				fwrite(p, 1, n, f);
-				p += n;
-			} else {
-				fputs("\\ufffd", f);
-				p++;
-			}
+			fwrite(n ? (const char *)p : "\xef\xbf\xbd", 1, n ? n : 3, f);
+			p += n ? n : 1;
 		}
 	}
 	fputc('"', f);
+}
+
+void json_str(FILE *f, const char *s)
+{
+	quoted_str(f, s, true);
+}
+
+void prom_str(FILE *f, const char *s)
+{
+	quoted_str(f, s, false);
 }
 
 double now(void)

@@ -181,6 +181,8 @@ int probe_zero(bool quiet)
 	struct reader r;
 	int ret;
 
+	if (cap_active)
+		return cap_load();
 	ret = reader_open_pid(&r, getpid());
 	if (ret) {
 		if (!quiet)

@@ -11,33 +11,16 @@
 set -eu
 
 PAGEMAP=${PAGEMAP:-./pagemap}
-WORKLOAD=${WORKLOAD:-../../build/tools-pagemap/workload}
+WORKLOAD=${WORKLOAD:-../../build/selftests/pmap_workload}
 PY=${PYTHON:-python3}
 NPAGES=256
 T=$(mktemp -d "${TMPDIR:-/tmp}/pagemap-test.XXXXXX")
 # shellcheck source=tap.sh
 . "$(dirname "$0")/tap.sh"
 
-# background processes of the tests, killed at the end
-bg=
-cleanup() {
-	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
-	for p in $bg; do
-		kill "$p" 2>/dev/null || true
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 json_ok() { "$PY" -m json.tool "$T/out" >/dev/null; }
 
-echo "TAP version 13"
-
-if [ "$(id -u)" != 0 ]; then
-	echo "ok 1 host tests # SKIP they read frame numbers: run as root"
-	echo "1..1"
-	exit 0
-fi
+host_setup "host tests"
 
 start_workload "$WORKLOAD" "$NPAGES"
 sleep 0.2
@@ -388,7 +371,7 @@ swap_ok() {
 check "pss swap_kb is smaps_rollup's Swap" swap_ok
 run --source kernel pss --csv "$parent"
 check "pss --csv: a header and a row of numbers" \
-	eval 'head -1 "$T/out" | grep -q "^pid,comm,source,rss_kb,pss_kb,uss_kb,swap_kb$" && grep -q "^$parent,workload,kernel,[0-9]*,[0-9]*,[0-9]*,[0-9]*$" "$T/out"'
+	eval 'head -1 "$T/out" | grep -q "^pid,comm,source,rss_kb,pss_kb,uss_kb,swap_kb$" && grep -q "^$parent,pmap_workload,kernel,[0-9]*,[0-9]*,[0-9]*,[0-9]*$" "$T/out"'
 
 # --by: groups checked against frames counted on their own (tests/frames.py).
 # /proc/kpagecount counts the mappings of processes the tool cannot read
@@ -398,10 +381,10 @@ by_oracle() {
 	[ "$rc" = 0 ] && "$PY" "$(dirname "$0")/frames.py" "$1" "$2" "$T/out"
 }
 check "pss --by name: processes, Rss and a Uss of the frames only the group maps, as /proc/kpagecount says" \
-	by_oracle name '^(workload|pmwork)$'
-check "pss --by user: the same, per user" by_oracle user '^(workload|pmwork)$'
+	by_oracle name '^(pmap_workload|pmwork)$'
+check "pss --by user: the same, per user" by_oracle user '^(pmap_workload|pmwork)$'
 one_group() {
-	run --source kernel pss --json --by "$1" --name '^workload$'
+	run --source kernel pss --json --by "$1" --name '^pmap_workload$'
 	"$PY" - "$T/out" "$2" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))

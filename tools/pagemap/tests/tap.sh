@@ -63,6 +63,52 @@ start_workload() {
 	[ -n "$child" ] || { echo "Bail out! the workload did not start"; exit 1; }
 }
 
+# skip_all REASON: the whole test is skipped, for REASON
+skip_all() { echo "ok 1 $tap_name # SKIP $1"; echo "1..1"; exit 0; }
+
+# vm_setup NAME: in the VM, skips test NAME unless the static tool, the
+# workload and the mounted module are there; makes $T
+vm_setup() {
+	tap_name=$1
+	[ -x /bin/pagemap ] || skip_all "no /bin/pagemap (make tool STATIC=1)"
+	[ -x /tests/pmap_workload ] || skip_all "no /tests/pmap_workload"
+	[ -e /proc/pagemap/$$ ] || skip_all "the module is not mounted at /proc/pagemap"
+	mkdir -p "$T"
+}
+
+# host_setup NAME: on the host, the TAP header, and test NAME skipped
+# unless run as root (frame numbers are hidden from other users); from
+# then on the workload, the pids in $bg and $T go at exit (tap_cleanup,
+# which vm-files.sh uses too)
+bg=
+tap_cleanup() {
+	[ -z "$wpid" ] || kill "$wpid" "${child:-$wpid}" 2>/dev/null || true
+	for p in $bg; do
+		kill "$p" 2>/dev/null || true
+	done
+	# the next test counts frames: the workload's must be let go of
+	[ -z "$wpid" ] || gone "$wpid" "${child:-$wpid}"
+	rm -rf "$T"
+}
+
+# gone PID...: waits (at most 5 s each) until the processes hold no memory
+# (exited: a zombie has no mappings left)
+gone() {
+	for p; do
+		i=0
+		while [ $i -lt 50 ] && [ -n "$(cat "/proc/$p/maps" 2>/dev/null)" ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	done
+}
+host_setup() {
+	tap_name=$1
+	trap tap_cleanup EXIT INT TERM
+	echo "TAP version 13"
+	[ "$(id -u)" = 0 ] || skip_all "it reads frame numbers: run as root"
+}
+
 # tap_done: the plan and a summary; the status says whether all passed
 tap_done() {
 	echo "1..$n"

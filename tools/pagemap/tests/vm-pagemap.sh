@@ -15,12 +15,7 @@ T=/tmp/vm-pagemap.$$
 # shellcheck source=tap.sh
 . "$(dirname "$0")/tap.sh"
 
-skip_all() { echo "ok 1 vm-pagemap # SKIP $1"; echo "1..1"; exit 0; }
-
-[ -x /bin/pagemap ] || skip_all "no /bin/pagemap (make tool STATIC=1)"
-[ -x /tests/pmap_workload ] || skip_all "no /tests/pmap_workload"
-[ -e /proc/pagemap/$$ ] || skip_all "the module is not mounted at /proc/pagemap"
-mkdir -p "$T"
+vm_setup vm-pagemap
 zpid=
 cleanup() {
 	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null
