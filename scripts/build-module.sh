@@ -23,19 +23,30 @@ ver=$("$TOP/scripts/version.sh")
 rm -rf "$out"
 mkdir -p "$out" "$LOGS"
 cp "$MODULE_SRC/Kbuild" "$MODULE_SRC"/*.[ch] "$out/"
+binds="$BUILD $CACHE"
+case $KDIR in
+"$CACHE"/*) ;;
+*)	# a debug kernel's tree (built with O=, its sources in KDIR/source)
+	binds="$binds $KDIR $(readlink -f "$KDIR/source")" ;;
+esac
+# shellcheck disable=SC2086 # a list of paths without spaces
+nbinds=$(set -- $binds; echo $#)
 set -- make -C "$KDIR" M="$out" W=1 PMAP_VERSION="$ver" modules
 if [ -n "${CHROOT:-}" ]; then
-	# a tree built with O= has its sources elsewhere: KDIR/source
-	src=$(readlink -f "$KDIR/source" || echo "$KDIR")
-	mkdir -p "$CHROOT$BUILD" "$CHROOT$CACHE" "$CHROOT$KDIR" "$CHROOT$src"
-	# shellcheck disable=SC2016
+	for d in $binds; do
+		mkdir -p "$CHROOT$d"
+	done
+	# shellcheck disable=SC2016,SC2086
 	set -- unshare --mount --propagation private sh -euc '
-		mount -t proc proc "$0/proc"
-		for d in "$1" "$2" "$3" "$4"; do
-			mount --bind "$d" "$0$d"
+		root=$0 n=$1
+		shift
+		mount -t proc proc "$root/proc"
+		while [ "$n" -gt 0 ]; do
+			mount --bind "$1" "$root$1"
+			shift
+			n=$((n - 1))
 		done
-		shift 4
-		exec chroot "$0" "$@"' "$CHROOT" "$BUILD" "$CACHE" "$KDIR" "$src" "$@"
+		exec chroot "$root" "$@"' "$CHROOT" "$nbinds" $binds "$@"
 fi
 if ! "$@" >"$log" 2>&1; then
 	cat "$log"
