@@ -455,22 +455,22 @@ static int scan_seek(struct reader *r, const struct proc *p, uint64_t *buf,
 		     const struct scan_cb *cb, bool *eof)
 {
 	unsigned int shift = r->hdr.page_shift;
-	uint64_t vpn, hvpn, end, es = r->hdr.entry_size;
+	uint64_t first, vpn, hvpn, end, es = r->hdr.entry_size;
 	struct spans sp = { 0 };
 	off_t data, hole = 0;
 	int ret;
 
 	if (!p->nr_vmas)
 		return 0;
-	vpn = p->vmas[0].start >> shift;
+	first = p->vmas[0].start >> shift;
 	end = (p->vmas[p->nr_vmas - 1].end + (1ULL << shift) - 1) >> shift;
-	while (vpn < end) {
+	for (vpn = first; vpn < end; vpn = hvpn) {
 		data = lseek(r->fd, pmap_entry_offset(&r->hdr, vpn), SEEK_DATA);
-		if (data < 0 && errno == EINVAL && vpn == p->vmas[0].start >> shift)
+		if (data < 0 && errno == EINVAL && vpn == first)
 			return 1;
 		if (data < 0 && errno == ENXIO) {
 			/* nothing at all: the address space may be gone */
-			if (vpn == p->vmas[0].start >> shift)
+			if (vpn == first)
 				*eof = true;
 			break;
 		}
@@ -478,8 +478,9 @@ static int scan_seek(struct reader *r, const struct proc *p, uint64_t *buf,
 			hole = lseek(r->fd, data, SEEK_HOLE);
 		if (data < 0 || hole < 0)
 			return -errno;
-		if (vpn == p->vmas[0].start >> shift && cb->huge)
+		if (vpn == first && cb->huge)
 			cb->huge(cb->arg);
+		/* the entries' offsets back to virtual page numbers */
 		vpn = ((uint64_t)data - r->hdr.header_size) / es;
 		if (vpn >= end)
 			break;
@@ -488,7 +489,6 @@ static int scan_seek(struct reader *r, const struct proc *p, uint64_t *buf,
 				cb, eof);
 		if (ret)
 			return ret;
-		vpn = hvpn;
 	}
 	return spans_flush(r, p, &sp, buf, cb, eof);
 }
