@@ -44,7 +44,7 @@ say "booting, console in $log"
 timeout "$DEBIAN_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" \
 	-m "$VM_MEM" -smp "$VM_SMP" -nographic -net none \
 	-kernel "$VMLINUZ" -initrd "$INITRD" \
-	-append "root=/dev/vda rw console=ttyS0 panic=10 rcupdate.rcu_cpu_stall_timeout=300 $VM_APPEND" \
+	-append "root=/dev/vda rw console=ttyS0 panic=10 $TCG_APPEND $VM_APPEND" \
 	-drive file="$IMG",if=virtio,format=raw,snapshot=on \
 	-drive file="$out/payload.tar",if=virtio,format=raw,readonly=on \
 	</dev/null >"$log" 2>&1 || true

@@ -22,18 +22,12 @@ paging=no5lvl
 for s in $VM_LA57; do
 	[ "$s" != "$series" ] || paging=
 done
-# An emulated CPU on a loaded host can stand still for tens of seconds:
-# RCU's stall warning (21 s by default) then reports the host, not the
-# kernel. It waits the most it can (300 s), and its grace-period thread
-# runs as a real-time thread, so that a guest busy with stress-ng's fork
-# storm on one vCPU cannot starve it either. A real stall still shows.
-rcu="rcupdate.rcu_cpu_stall_timeout=300 rcutree.kthread_prio=1"
 # VM_QEMU: emulator, machine and CPU (scripts/arch.sh sets it per lane)
 # shellcheck disable=SC2086
 set -- ${VM_QEMU:-qemu-system-x86_64 -cpu $VM_CPU} -accel tcg -m "$VM_MEM" \
 	-smp "$VM_SMP" -nographic -no-reboot -net none \
 	-kernel "$VMLINUZ" -initrd "$BUILD/$ABI/initramfs.cpio.gz" \
-	-append "console=${VM_CONSOLE:-ttyS0} panic=-1 pmap.job=$job pmap.timeout=$TEST_TIMEOUT $paging $rcu $VM_APPEND"
+	-append "console=${VM_CONSOLE:-ttyS0} panic=-1 pmap.job=$job pmap.timeout=$TEST_TIMEOUT $paging $TCG_APPEND $VM_APPEND"
 if [ "$job" = shell ]; then
 	exec "$@"
 fi
