@@ -47,7 +47,7 @@ budget=${CI_BUDGET:-0}		# 0: no budget, run every lane
 warm_budget=${CI_WARM_BUDGET:-$budget}
 # with a budget, a lane still running at CI_HARD seconds is stopped (and
 # fails): better a failed run than one past CI's limit
-hard=${CI_HARD:-$((budget ? budget + 1500 : 0))}
+hard=${CI_HARD:-$((budget ? budget + 900 : 0))}
 only=${LANES:-}			# a subset of the names, in table order
 warm=${LANE_STATE:-$CACHE/lanes}	# LANE files: passed here once
 export VM_SMP=${VM_SMP:-1}
