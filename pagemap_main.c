@@ -369,8 +369,8 @@ out_put_mm:
  * the entry where the first present page (or the first one not present)
  * at or after it is, @nr_idx for a hole at the end of the file, or -ENXIO
  * for no data. The header is data. Under the mmap lock taken as reads take
- * it, dropped after each pte table or each PMAP_SEEK_STEPS ranges without
- * one; -EINTR on a fatal signal.
+ * it, dropped each time pmap_seek() has taken its most steps; -EINTR on a
+ * fatal signal.
  */
 static loff_t pmap_seek_entry(struct pmap_file *pf, unsigned long idx,
 			      unsigned long nr_idx, bool data)

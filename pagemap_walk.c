@@ -29,9 +29,9 @@
  * The same walk answers SEEK_DATA and SEEK_HOLE (pmap_seek()): instead of
  * storing the entries of a range, it looks for the first one that is
  * present (data) or not (a hole), with the same decisions. A range without
- * a table is one step, and a call stops after one pte table or
- * PMAP_SEEK_STEPS steps, so a search across an empty address space drops
- * the lock as often as a read does.
+ * a table is one step, a pte table PMAP_SEEK_TABLE_STEPS, and a call stops
+ * after PMAP_SEEK_STEPS steps, so that a search across an empty address
+ * space drops the lock about as often as a read does.
  */
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
@@ -40,8 +40,15 @@
 #include "pagemap_compat.h"
 #include "pagemap_walk.h"
 
-/* The most steps (ranges without a pte table) of one call of pmap_seek(). */
+/*
+ * The most steps of one call of pmap_seek(): a range without a pte table is
+ * one, a pte table looked at entry by entry PMAP_SEEK_TABLE_STEPS. So one
+ * hold of the mmap lock tests at most 8 tables' 4096 entries, about what a
+ * read of one table stores, and a sparse mapping (a present page here and
+ * there) is searched table after table without dropping the lock each time.
+ */
 #define PMAP_SEEK_STEPS		512
+#define PMAP_SEEK_TABLE_STEPS	64
 
 enum pmap_walk_mode {
 	PMAP_STORE,		/* store every entry to out */
@@ -55,7 +62,7 @@ struct pmap_walk_state {
 	bool show_pfn;		/* else present pages read as 0 */
 	bool stop;		/* table walked, store faulted, or found */
 	bool faulted;		/* a store faulted: out is where it failed */
-	unsigned int steps;	/* ranges a seek passed without a pte table */
+	unsigned int steps;	/* how far a seek has looked: see above */
 	bool hit;		/* a seek found what it looks for... */
 	unsigned long found;	/* ...at this address */
 };
@@ -142,6 +149,44 @@ static void pmap_fill_leaf(struct pmap_walk_state *st, unsigned long pfn,
 		pmap_store(st, 0, 0, n);
 }
 
+/*
+ * Whether the @size bytes of page-table entries at @p all read as 0. A
+ * zeroed entry is an empty one on every architecture (where an empty one
+ * is not zeroed, as on s390, the test just fails), so a seek for data
+ * passes such entries by the group, without testing each of them.
+ */
+static bool pmap_zeroed(const void *p, size_t size)
+{
+	const unsigned long *w = p;
+	unsigned long bits = 0;
+	size_t k;
+
+	for (k = 0; k < size / sizeof(*w); k++)
+		bits |= READ_ONCE(w[k]);
+	return !bits;
+}
+
+/* Entries a seek for data tests at once in a pte table. */
+#define PMAP_ZERO_GROUP		8
+
+/*
+ * The first of the @n entries from @table that is present (@data) or not:
+ * @n if there is none.
+ */
+static unsigned long pmap_pte_find(pte_t *table, unsigned long n, bool data)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		while (data && i + PMAP_ZERO_GROUP <= n &&
+		       pmap_zeroed(table + i, PMAP_ZERO_GROUP * sizeof(*table)))
+			i += PMAP_ZERO_GROUP;
+		if (i < n && pte_present(ptep_get_lockless(table + i)) == data)
+			return i;
+	}
+	return n;
+}
+
 static void pmap_pte_range(struct pmap_walk_state *st, pmd_t *pmdval,
 			   unsigned long addr, unsigned long end)
 {
@@ -153,16 +198,14 @@ static void pmap_pte_range(struct pmap_walk_state *st, pmd_t *pmdval,
 
 	st->stop = true;
 	if (st->mode != PMAP_STORE) {
-		bool data = st->mode == PMAP_FIND_DATA;
-
-		for (i = 0; i < n; i++) {
-			pte = ptep_get_lockless(table + i);
-			if (pte_present(pte) == data) {
-				st->hit = true;
-				st->found = addr + (i << PAGE_SHIFT);
-				break;
-			}
+		i = pmap_pte_find(table, n, st->mode == PMAP_FIND_DATA);
+		if (i < n) {
+			st->hit = true;
+			st->found = addr + (i << PAGE_SHIFT);
 		}
+		/* not found: go on to the next table if steps are left */
+		st->steps += PMAP_SEEK_TABLE_STEPS;
+		st->stop = st->hit || st->steps >= PMAP_SEEK_STEPS;
 	} else if (pmap_pte_pfn_in_uaccess()) {
 		if (!user_access_begin(out, n * sizeof(*out)))
 			goto out_fault;
@@ -249,7 +292,20 @@ static unsigned long pmap_pmd_range(struct pmap_walk_state *st, pud_t *pudp,
 
 	do {
 		next = pmd_addr_end(addr, end);
-		pmap_pmd_entry(st, pmdp, addr, next);
+		if (st->mode == PMAP_FIND_DATA &&
+		    pmap_zeroed(pmdp, sizeof(*pmdp))) {
+			/* a seek for data passes zeroed pmds in one step */
+			while (next != end && pmap_zeroed(pmdp + 1, sizeof(*pmdp))) {
+				pmdp++;
+				next = pmd_addr_end(next, end);
+			}
+			pmap_fill_none(st, addr, next);
+		} else if (pmd_none(pmap_read_pmd(pmdp))) {
+			/* an empty pmd points to no table: no RCU section */
+			pmap_fill_none(st, addr, next);
+		} else {
+			pmap_pmd_entry(st, pmdp, addr, next);
+		}
 		if (st->stop)
 			return next;
 	} while (pmdp++, addr = next, addr != end);
@@ -397,9 +453,10 @@ long pmap_walk(struct mm_struct *mm, struct vm_area_struct *vma,
  * @found: set to the page's address when it is found
  *
  * A page is present exactly when pmap_walk() stores its frame (or 0).
- * Stops early, once it has walked one pte table or passed PMAP_SEEK_STEPS
- * ranges without one, so that the caller can drop the mmap lock and look
- * again from where this call stopped. Stores nothing: never faults.
+ * Stops early, after PMAP_SEEK_STEPS steps (a range without a pte table is
+ * one, a pte table PMAP_SEEK_TABLE_STEPS), so that the caller can drop the
+ * mmap lock and look again from where this call stopped. Stores nothing:
+ * never faults.
  *
  * Return: true with *@found set if the page was found; otherwise false,
  * and *@found is where to look next (@end if the range has none).
