@@ -8,8 +8,9 @@
 # the module with W=1 (build-module.sh), cross-build the static selftests
 # (selftests/Makefile with CC=) and the tool, pack the initramfs
 # (mkinitramfs.sh with the lane's busybox, tests and tool), boot
-# it in QEMU (TCG) with pmap.job=check plus guest-capture.sh, and keep the
-# map capture in $BUILD/captures/LANE.bin. Ends with one line
+# it in QEMU (TCG) with pmap.job=check plus guest-capture.sh, keep the
+# map capture in $BUILD/captures/LANE.bin, and decode the guest's
+# whole-system capture on the host (decode-capture.sh). Ends with one line
 # `N passed, N failed, N skipped`; exit 0 pass, 1 fail, 2 no verdict.
 set -eu
 # shellcheck source=defaults.sh
@@ -127,6 +128,22 @@ lane() {
 	else
 		f=1
 	fi
+	decode "$LANE"
+}
+
+# decode LANE: the guest's whole-system capture decoded on the host
+# (decode-capture.sh), its TAP lines added to the lane's counts
+decode() {
+	dlog=$LOGS/$ABI-decode.log
+	drc=0
+	"$S/decode-capture.sh" "$LOGS/$ABI-check.log" "$1" >"$dlog" 2>&1 || drc=$?
+	cat "$dlog"
+	dp=$(grep -c '^ok ' "$dlog") || true
+	ds=$(grep -ci '^ok .*# *skip' "$dlog") || true
+	df=$(grep -c '^not ok ' "$dlog") || true
+	[ "$drc" = 0 ] || [ "$df" != 0 ] || df=1
+	p=$((p + dp - ds)) f=$((f + df)) s=$((s + ds))
+	[ "$df" = 0 ] || [ "$rc" != 0 ] || rc=1
 }
 
 deps

@@ -6,8 +6,9 @@
 # checkpatch, make install into staging roots, kernels outside the range,
 # the module in a kernel tree, the Debian packages, lint of every shell
 # script; HOST_LANES=0 leaves them out); then per kernel of
-# $KERNELS: the module with W=1, the initramfs and the VM running every
-# selftest. Prints each lane's result, then one line
+# $KERNELS: the module with W=1, the initramfs, the VM running every
+# selftest, and the guest's whole-system capture decoded on the host
+# (decode-capture.sh). Prints each lane's result, then one line
 # `N passed, N failed, N skipped` over all of them; exits 1 on any failure
 # or missing verdict.
 set -eu
@@ -126,6 +127,7 @@ for series in $KERNELS; do
 		lane "vm $ABI" "$2" "$4" "$6"
 	fi
 	failures "$log"
+	tap "capture of $ABI on the host" "$S/decode-capture.sh" "$log" "$ABI"
 done
 
 echo "== results in $(($(date +%s) - t0)) s (logs in $LOGS)"

@@ -126,7 +126,7 @@ check "who --file: the shared frame's mappers as live" same who "$pfn"
 
 # The capture and the live answers on the console, for the host tests of
 # captures made on other machines (tests/captures/README says how).
-echo "# capture-all-begin $(uname -m) parent=$parent child=$child"
+echo "# capture-all-begin $(uname -m) parent=$parent child=$child pfn=$pfn"
 # (gzip already, unless the tool was built without zlib)
 if zcat "$T/all.cap" >/dev/null 2>&1; then
 	base64 "$T/all.cap"
@@ -134,7 +134,11 @@ else
 	gzip -9 -c "$T/all.cap" | base64
 fi
 echo "# capture-all-end"
-run pss --json "$parent" "$child"
-sed 's/^/# pss-live: /' "$T/out"
+for kind in pss files; do
+	run "$kind" --json "$parent" "$child"
+	sed "s/^/# $kind-live: /" "$T/out"
+done
+run who --json "$pfn"
+sed 's/^/# who-live: /' "$T/out"
 
 tap_done
