@@ -237,6 +237,7 @@ static struct {
 	size_t nprocs;
 	uint64_t *e;
 	size_t ne;
+	uint64_t *own;		/* e, frames mapped once tagged ENTRY_OWN */
 } cap;
 
 bool cap_active;
@@ -375,6 +376,49 @@ static int cap_parse(char *buf, size_t len)
 	return done ? 0 : cap_bad("cut short");
 }
 
+/*
+ * cap.own: the entries again, each frame that the capture maps exactly once
+ * (not a zero page) tagged ENTRY_OWN, as the kernel's page map marks a page
+ * mapped once for readers that tag_own (pss, files): they count such a
+ * frame at once instead of sorting it among the shared ones. Two bitmaps
+ * over the frames' range, seen and seen again; a range of 2^32 frames or
+ * more gets no tags (the answers are the same, found more slowly).
+ */
+static void cap_tag_own(void)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, f, *seen, *again;
+	size_t i, words;
+
+	cap.own = xcalloc(cap.ne + 1, sizeof(*cap.own));
+	memcpy(cap.own, cap.e, cap.ne * sizeof(*cap.e));
+	for (i = 0; i < cap.ne; i++) {
+		if (cap.e[i] == PMAP_NOT_PRESENT)
+			continue;
+		lo = cap.e[i] < lo ? cap.e[i] : lo;
+		hi = cap.e[i] > hi ? cap.e[i] : hi;
+	}
+	if (lo > hi || hi - lo >= UINT64_C(1) << 32)
+		return;
+	words = (hi - lo) / 64 + 1;
+	seen = xcalloc(words, sizeof(*seen));
+	again = xcalloc(words, sizeof(*again));
+	for (i = 0; i < cap.ne; i++) {
+		if (cap.e[i] == PMAP_NOT_PRESENT)
+			continue;
+		f = cap.e[i] - lo;
+		if (seen[f / 64] >> (f % 64) & 1)
+			again[f / 64] |= UINT64_C(1) << (f % 64);
+		seen[f / 64] |= UINT64_C(1) << (f % 64);
+	}
+	for (i = 0; i < cap.ne; i++) {
+		f = cap.e[i] - lo;
+		if (counted(cap.e[i]) && !(again[f / 64] >> (f % 64) & 1))
+			cap.own[i] |= ENTRY_OWN;
+	}
+	free(seen);
+	free(again);
+}
+
 /* Loads the capture of --file, once. Returns 0 or -1 (said). */
 int cap_load(void)
 {
@@ -413,6 +457,7 @@ int cap_load(void)
 	zp.source = SRC_MODULE;
 	zp.hidden = false;
 	zp.huge_later = false;
+	cap_tag_own();
 	return 0;
 }
 
@@ -458,15 +503,19 @@ int cap_open(struct proc *p, pid_t pid, struct reader *r)
 	return 0;
 }
 
-/* scan_proc() of a capture: its runs, as batches. */
-int cap_scan(const struct proc *p, const struct scan_cb *cb)
+/*
+ * scan_proc() of a capture: its runs, as batches; for a reader that
+ * tag_own, with the frames mapped once tagged.
+ */
+int cap_scan(const struct proc *p, const struct scan_cb *cb, bool tag_own)
 {
 	struct cap_proc *cp = cap_find(p->pid);
+	const uint64_t *e = tag_own ? cap.own : cap.e;
 	size_t i;
 
 	for (i = 0; cp && i < cp->nruns; i++)
 		cb->batch(cb->arg, cp->runs[i].vi, cp->runs[i].vpn,
-			  cap.e + cp->runs[i].at, cp->runs[i].n);
+			  e + cp->runs[i].at, cp->runs[i].n);
 	return cp ? 0 : -ESRCH;
 }
 

@@ -127,7 +127,7 @@ struct reader {
 	const struct backend *be;
 	int fd;
 	bool empty;		/* no address space: kernel thread or exited */
-	bool tag_own;		/* kernel backend: mark ENTRY_OWN (pss, files) */
+	bool tag_own;		/* mark ENTRY_OWN (pss, files): kernel, capture */
 	struct pmap_header hdr;	/* the kernel backend describes its own format */
 	unsigned char *raw;
 };
@@ -135,7 +135,8 @@ struct reader {
 /*
  * A decoded entry, when the reader was asked to tag_own, may carry this
  * above its frame number: the kernel says the page is anonymous and mapped
- * exactly once, by this entry. No other entry of any process maps it.
+ * exactly once, by this entry, or a capture maps the frame only there. No
+ * other entry of any process maps it.
  */
 #define ENTRY_OWN	(UINT64_C(1) << 62)
 
@@ -289,7 +290,7 @@ int cmd_capture_all(int argc, char **argv);
 int cap_load(void);
 pid_t *cap_pids(size_t *nr);
 int cap_open(struct proc *p, pid_t pid, struct reader *r);
-int cap_scan(const struct proc *p, const struct scan_cb *cb);
+int cap_scan(const struct proc *p, const struct scan_cb *cb, bool tag_own);
 int cap_info(pid_t pid, pid_t *ppid, uid_t *uid, const char **user,
 	     const char **cgroup, uint64_t *swap_kb);
 

@@ -509,7 +509,7 @@ int scan_proc(struct reader *r, const struct proc *p, uint64_t *buf,
 	int ret = 1;
 
 	if (cap_active)
-		return cap_scan(p, cb);
+		return cap_scan(p, cb, r->tag_own);
 	if (r->be == &kernel_backend)
 		ret = scan_present(r, p, buf, cb, &eof);
 	else if (!r->empty)
