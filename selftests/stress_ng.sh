@@ -20,6 +20,8 @@ n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 nok() { n=$((n + 1)); echo "not ok $n $1"; failed=1; }
+# started PID: the process's start time, which a reused pid does not share
+started() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
 arg() {
 	v=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^pmap\.$1=//p" | tail -n 1)
 	echo "${v:-$2}"
@@ -69,11 +71,16 @@ spid=$!
 		# the shell's own readdir: ls would stat pids gone since
 		echo "$MNT"/* >/dev/null && count ls
 		for p in $(pidof stress-ng); do
-			if pagemap maps "$p" >/dev/null 2>&1; then
+			st=$(started "$p")
+			[ -n "$st" ] || continue
+			if pagemap maps "$p" >/dev/null 2>"$T/maps.err"; then
 				count maps
-			elif [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then
+			elif [ "$(started "$p")" = "$st" ] &&
+			    ! grep -q '^State:.*[ZX]' "/proc/$p/status" 2>/dev/null &&
+			    ! grep -qE 'no such process|has exited' "$T/maps.err"; then
 				count maps-failed
 				echo "# pagemap maps $p failed, and $p is alive"
+				sed 's/^/# /' "$T/maps.err" | head -n 3
 			fi
 		done
 	done
