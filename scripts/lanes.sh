@@ -32,6 +32,7 @@ debian		make check-debian
 6.1		make check KERNELS=6.1 HOST_LANES=0
 7.3		make check KERNELS=7.3 HOST_LANES=0
 7.3-rt		make check KERNELS=7.3-rt HOST_LANES=0
+debug-7.3	make check-debug DEBUG_SERIES=7.3
 5.10		make check KERNELS=5.10 HOST_LANES=0
 6.12-rt		make check KERNELS=6.12-rt HOST_LANES=0
 7.2		make check KERNELS=7.2 HOST_LANES=0
