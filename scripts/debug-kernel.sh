@@ -36,7 +36,7 @@ inside() {
 		"$@"
 		return
 	fi
-	mkdir -p "$chroot$DEBUG_CACHE"
+	mkdir -p "$DEBUG_CACHE" "$chroot$DEBUG_CACHE"
 	# shellcheck disable=SC2016
 	unshare --mount --propagation private sh -euc '
 		mount -t proc proc "$0/proc"
