@@ -377,10 +377,11 @@ static int cap_parse(char *buf, size_t len)
 }
 
 /*
- * cap.own: the entries again, each frame that the capture maps exactly once
- * (not a zero page) tagged ENTRY_OWN, as the kernel's page map marks a page
- * mapped once for readers that tag_own (pss, files): they count such a
- * frame at once instead of sorting it among the shared ones. Two bitmaps
+ * cap.own, made for the first scan that tag_own: the entries again, each
+ * frame that the capture maps exactly once (not a zero page) tagged
+ * ENTRY_OWN, as the kernel's page map marks a page mapped once for readers
+ * that tag_own (pss, files): they count such a frame at once instead of
+ * sorting it among the shared ones. Two bitmaps
  * over the frames' range, seen and seen again; a range of 2^32 frames or
  * more gets no tags (the answers are the same, found more slowly).
  */
@@ -457,7 +458,6 @@ int cap_load(void)
 	zp.source = SRC_MODULE;
 	zp.hidden = false;
 	zp.huge_later = false;
-	cap_tag_own();
 	return 0;
 }
 
@@ -510,8 +510,12 @@ int cap_open(struct proc *p, pid_t pid, struct reader *r)
 int cap_scan(const struct proc *p, const struct scan_cb *cb, bool tag_own)
 {
 	struct cap_proc *cp = cap_find(p->pid);
-	const uint64_t *e = tag_own ? cap.own : cap.e;
+	const uint64_t *e;
 	size_t i;
+
+	if (tag_own && !cap.own)
+		cap_tag_own();
+	e = tag_own ? cap.own : cap.e;
 
 	for (i = 0; cp && i < cp->nruns; i++)
 		cb->batch(cb->arg, cp->runs[i].vi, cp->runs[i].vpn,
