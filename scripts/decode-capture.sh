@@ -4,10 +4,11 @@
 # decode-capture.sh LOG LANE: the whole-system capture that a lane's guest
 # printed on its console (tools/pagemap/tests/vm-files.sh, base64 between
 # `# capture-all-begin` and `# capture-all-end`), decoded on this host:
-# kept as $BUILD/captures/LANE-all.cap, and `pss`, `files` and `who` of its
-# workload with --file must answer what the guest answered live (its
+# kept as $BUILD/captures/LANE-all.cap, and `pss`, `files` and `who` of
+# its workload with --file must answer what the guest answered live (its
 # `# pss-live:`, `# files-live:` and `# who-live:` lines), as
-# tools/pagemap/tests/oracle.py compares them. TAP; a log without a capture
+# tools/pagemap/tests/oracle.py compares them; both answers are kept
+# beside it (LANE-all.KIND.live, LANE-all.KIND.host). TAP; a log without a capture
 # (the guest's tool or vm-files.sh did not run) is one SKIP. Uses the host's
 # tool, tools/pagemap/pagemap, built if it is not there.
 set -eu
@@ -43,8 +44,8 @@ same() {
 	shift
 	n=$((n + 1))
 	sed -n "s/^# $kind-live: //p" "$T.log" >"$T.$kind.live"
-	if "$tool" "$kind" --json --file "$T.cap" "$@" >"$T.$kind.json" 2>"$T.err" &&
-		python3 "$oracle" same "$kind" "$T.$kind.live" "$T.$kind.json" \
+	if "$tool" "$kind" --json --file "$T.cap" "$@" >"$T.$kind.host" 2>"$T.err" &&
+		python3 "$oracle" same "$kind" "$T.$kind.live" "$T.$kind.host" \
 			"$parent,$child"; then
 		echo "ok $n $lane capture decodes on the host: $kind --file as the guest answered live"
 	else
