@@ -300,9 +300,6 @@ static unsigned long pmap_pmd_range(struct pmap_walk_state *st, pud_t *pudp,
 				next = pmd_addr_end(next, end);
 			}
 			pmap_fill_none(st, addr, next);
-		} else if (pmd_none(pmap_read_pmd(pmdp))) {
-			/* an empty pmd points to no table: no RCU section */
-			pmap_fill_none(st, addr, next);
 		} else {
 			pmap_pmd_entry(st, pmdp, addr, next);
 		}
