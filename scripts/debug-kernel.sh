@@ -5,9 +5,9 @@
 # Debian's linux-source-SERIES (DEBUG_SERIES, default 6.12) with
 # scripts/debug-kernel.config, once: allnoconfig plus that file and nothing
 # else. 6.12 builds on the host; 7.3 (trixie-backports) builds in the trixie
-# chroot (chroot.sh) with its gcc-14 (as CC and HOSTCC), in a mount namespace of its own with
-# /proc mounted there (objtool reads it) and the cache bind-mounted at the
-# same path. The result is cached in DEBUG_CACHE, keyed on the config, the
+# chroot (chroot.sh) with its gcc-14 (as CC and HOSTCC), in a mount
+# namespace of its own with /proc mounted there (objtool reads it) and the
+# cache bind-mounted at the same path. The result is cached in DEBUG_CACHE, keyed on the config, the
 # series and the source package's version. Prints the cache folder, which
 # holds bzImage and a tree to build modules against (KDIR). With --cached
 # it builds nothing: exit 0 (and the folder) if it is built.
@@ -106,7 +106,8 @@ k modules_prepare || fail
 cp "$out/arch/x86/boot/bzImage" "$out/bzImage"
 # modules built against the tree use its compiler too, as Debian's own
 # headers say theirs (its top Makefile reads this file)
-[ "$cc" = gcc ] || printf 'CC = %s\nHOSTCC = %s\n' "$cc" "$cc" >"$out/.kernelvariables"
+[ "$cc" = gcc ] ||
+	printf 'CC = %s\nHOSTCC = %s\n' "$cc" "$cc" >"$out/.kernelvariables"
 echo "debug-kernel: built in $(($(date +%s) - start)) s" | tee -a "$log" >&2
 touch "$out/done"
 echo "$out"

@@ -8,9 +8,9 @@
 # its workload with --file must answer what the guest answered live (its
 # `# pss-live:`, `# files-live:` and `# who-live:` lines), as
 # tools/pagemap/tests/oracle.py compares them; both answers are kept
-# beside it (LANE-all.KIND.live, LANE-all.KIND.host). TAP; a log without a capture
-# (the guest's tool or vm-files.sh did not run) is one SKIP. Uses the host's
-# tool, tools/pagemap/pagemap, built if it is not there.
+# beside it (LANE-all.KIND.live, LANE-all.KIND.host). TAP; a log without
+# a capture (the guest's tool or vm-files.sh did not run) is one SKIP.
+# Uses the host's tool, tools/pagemap/pagemap, built if it is not there.
 set -eu
 # shellcheck source=defaults.sh
 . "$(dirname "$0")/defaults.sh"

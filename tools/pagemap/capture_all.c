@@ -381,9 +381,9 @@ static int cap_parse(char *buf, size_t len)
  * frame that the capture maps exactly once (not a zero page) tagged
  * ENTRY_OWN, as the kernel's page map marks a page mapped once for readers
  * that tag_own (pss, files): they count such a frame at once instead of
- * sorting it among the shared ones. Two bitmaps
- * over the frames' range, seen and seen again; a range of 2^32 frames or
- * more gets no tags (the answers are the same, found more slowly).
+ * sorting it among the shared ones. Two bitmaps over the frames' range,
+ * seen and seen again; a range of 2^32 frames or more gets no tags (the
+ * answers are the same, found more slowly).
  */
 static void cap_tag_own(void)
 {
