@@ -7,6 +7,7 @@
 # it (job check, which runs /tests/list) and keep the console in
 # build/logs/bench-ABI.log and the result lines in build/logs/bench-ABI.txt.
 # Everything else goes to build/bench/, apart from the test runs' files.
+# Packages and kernels come from deps.sh, as for make check.
 # Environment: BENCH_ARGS (pagemap_bench options, e.g. "-q" or "-r 3"),
 # BENCH_TAG (a suffix for the log names), MODULE_SRC (module sources to
 # measure, e.g. a prototype copy), VM_MEM (default 3G), and scripts/defaults.sh.
@@ -29,6 +30,8 @@ tag=${BENCH_TAG:+-$BENCH_TAG}
 
 # shellcheck disable=SC2086 # KERNELS is a list
 [ $# -gt 0 ] || set -- $KERNELS
+# packages and kernels, as make check installs them
+HOST_LANES=0 KERNELS="$*" "$top/scripts/deps.sh"
 mkdir -p "$out_logs"
 make -s -C "$top/bench" OUTPUT="$BUILD"
 status=0
