@@ -404,6 +404,63 @@ TEST_F(region, pages_dropped_by_madv_dontneed_become_a_hole)
 	EXPECT_EQ(0, check_pages(&self->c, self->p, self->len));
 }
 
+/*
+ * Pages many page tables apart in one mapping: a seek for data passes
+ * empty page tables by the group (of as many as fit in 8 words) and then
+ * one by one, so the gaps here are one table, nine (a group and one), 16
+ * (two groups exactly) and 20 up to the last page, which is 3 pages into a
+ * table at the end of the mapping. Every table's first page, and the pages
+ * around each present one, are checked.
+ */
+TEST(pages_many_page_tables_apart_seek_as_the_kernel_shows_them)
+{
+	size_t page = pt_page_size(), table = pt_thp_size();
+	size_t at[] = { 0, 2, 11, 28 }, len, k, from;
+	struct seek_ctx c;
+	char *g, *p;
+	int bad = 0;
+
+	/* what one pte table maps: the PMD size, or its usual value */
+	if (!table)
+		table = page / sizeof(long) * page;
+	len = 48 * table + 3 * page;
+	g = pt_mmap_aligned(len + 2 * table, table, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
+	ASSERT_NE(MAP_FAILED, g);
+	p = mmap(g + table, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		 -1, 0);
+	ASSERT_EQ(g + table, p) TH_LOG("mmap: %m");
+	/* one small page each, not a huge page */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	p[0] = 1;
+	for (k = 1; k < ARRAY_SIZE(at); k++)
+		p[at[k] * table - page] = 1;
+	p[len - page] = 1;
+	CTX_OPEN(&c);
+	for (k = 0; k <= 48 && bad < 8; k++) {
+		int64_t off = entry_of(&c, p + k * table);
+
+		bad += check_seek(&c, off, SEEK_DATA);
+		bad += check_seek(&c, off, SEEK_HOLE);
+	}
+	for (k = 1; k < ARRAY_SIZE(at); k++)
+		bad += check_pages(&c, p + at[k] * table - 2 * page, 2 * page);
+	bad += check_pages(&c, p, page);
+	bad += check_pages(&c, p + len - 2 * page, 2 * page);
+	EXPECT_EQ(0, bad);
+	/* the explicit answers: from after each present page, the next */
+	for (k = 1; k < ARRAY_SIZE(at); k++) {
+		from = k > 1 ? at[k - 1] * table : page;
+		EXPECT_EQ(entry_of(&c, p + at[k] * table - page),
+			  lseek(c.pm.fd, entry_of(&c, p + from), SEEK_DATA));
+	}
+	EXPECT_EQ(entry_of(&c, p + len - page),
+		  lseek(c.pm.fd, entry_of(&c, p + at[3] * table), SEEK_DATA));
+	ctx_close(&c);
+	munmap(g, len + 2 * table);
+}
+
 /* PFN-mapped areas ([vvar] and its kin): whatever the kernel says. */
 TEST(pfn_mapped_areas_seek_as_the_kernel_shows_them)
 {
