@@ -150,10 +150,11 @@ static void pmap_fill_leaf(struct pmap_walk_state *st, unsigned long pfn,
 }
 
 /*
- * Whether the @size bytes of page-table entries at @p all read as 0. A
+ * Whether the @size bytes of a page-table entry at @p all read as 0. A
  * zeroed entry is an empty one on every architecture (where an empty one
  * is not zeroed, as on s390, the test just fails), so a seek for data
- * passes such entries by the group, without testing each of them.
+ * passes such entries without decoding them, and by the group where it
+ * can (pmap_zeroed_group()).
  */
 static bool pmap_zeroed(const void *p, size_t size)
 {

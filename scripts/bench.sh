@@ -36,7 +36,6 @@ mkdir -p "$out_logs"
 make -s -C "$top/bench" OUTPUT="$BUILD"
 status=0
 for series; do
-	"$top/scripts/fetch-kernel.sh" "$series" >/dev/null
 	# shellcheck disable=SC1090
 	. "$CACHE/kernel-$series.env"
 	"$top/scripts/build-module.sh" "$series"
