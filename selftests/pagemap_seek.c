@@ -415,7 +415,7 @@ TEST_F(region, pages_dropped_by_madv_dontneed_become_a_hole)
 TEST(pages_many_page_tables_apart_seek_as_the_kernel_shows_them)
 {
 	size_t page = pt_page_size(), table = pt_thp_size();
-	size_t at[] = { 0, 2, 11, 28 }, len, k, from;
+	size_t at[5], len, k;
 	struct seek_ctx c;
 	char *g, *p;
 	int bad = 0;
@@ -424,6 +424,12 @@ TEST(pages_many_page_tables_apart_seek_as_the_kernel_shows_them)
 	if (!table)
 		table = page / sizeof(long) * page;
 	len = 48 * table + 3 * page;
+	/* the present pages: the first, the last of tables 1, 10 and 27, the last */
+	at[0] = 0;
+	at[1] = 2 * table - page;
+	at[2] = 11 * table - page;
+	at[3] = 28 * table - page;
+	at[4] = len - page;
 	g = pt_mmap_aligned(len + 2 * table, table, PROT_NONE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
 	ASSERT_NE(MAP_FAILED, g);
@@ -433,10 +439,8 @@ TEST(pages_many_page_tables_apart_seek_as_the_kernel_shows_them)
 	ASSERT_EQ(g + table, p) TH_LOG("mmap: %m");
 	/* one small page each, not a huge page */
 	madvise(p, len, MADV_NOHUGEPAGE);
-	p[0] = 1;
-	for (k = 1; k < ARRAY_SIZE(at); k++)
-		p[at[k] * table - page] = 1;
-	p[len - page] = 1;
+	for (k = 0; k < ARRAY_SIZE(at); k++)
+		p[at[k]] = 1;
 	CTX_OPEN(&c);
 	for (k = 0; k <= 48 && bad < 8; k++) {
 		int64_t off = entry_of(&c, p + k * table);
@@ -444,21 +448,54 @@ TEST(pages_many_page_tables_apart_seek_as_the_kernel_shows_them)
 		bad += check_seek(&c, off, SEEK_DATA);
 		bad += check_seek(&c, off, SEEK_HOLE);
 	}
-	for (k = 1; k < ARRAY_SIZE(at); k++)
-		bad += check_pages(&c, p + at[k] * table - 2 * page, 2 * page);
-	bad += check_pages(&c, p, page);
-	bad += check_pages(&c, p + len - 2 * page, 2 * page);
+	/* each present page and the one before it */
+	for (k = 0; k < ARRAY_SIZE(at); k++)
+		bad += check_pages(&c, p + (k ? at[k] - page : 0),
+				   k ? 2 * page : page);
 	EXPECT_EQ(0, bad);
 	/* the explicit answers: from after each present page, the next */
-	for (k = 1; k < ARRAY_SIZE(at); k++) {
-		from = k > 1 ? at[k - 1] * table : page;
-		EXPECT_EQ(entry_of(&c, p + at[k] * table - page),
-			  lseek(c.pm.fd, entry_of(&c, p + from), SEEK_DATA));
-	}
-	EXPECT_EQ(entry_of(&c, p + len - page),
-		  lseek(c.pm.fd, entry_of(&c, p + at[3] * table), SEEK_DATA));
+	for (k = 1; k < ARRAY_SIZE(at); k++)
+		EXPECT_EQ(entry_of(&c, p + at[k]),
+			  lseek(c.pm.fd, entry_of(&c, p + at[k - 1] + page),
+				SEEK_DATA));
 	ctx_close(&c);
 	munmap(g, len + 2 * table);
+}
+
+/*
+ * The mapping that seeks looked at shrinks, goes, and another takes its
+ * place, between seeks: each seek answers for the mappings of its moment,
+ * whatever an earlier one looked up.
+ */
+TEST(a_mapping_replaced_between_seeks_seeks_as_the_new_one)
+{
+	size_t page = pt_page_size(), len = 8 * page;
+	struct seek_ctx c;
+	int bad = 0;
+	char *p, *q;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	p[5 * page] = 1;
+	CTX_OPEN(&c);
+	bad += check_pages(&c, p, len);
+	ASSERT_EQ(0, munmap(p + len / 2, len / 2));
+	ASSERT_EQ(0, ctx_refresh(&c));
+	bad += check_pages(&c, p, len);
+	ASSERT_EQ(0, munmap(p, len / 2));
+	ASSERT_EQ(0, ctx_refresh(&c));
+	bad += check_pages(&c, p, len);
+	q = mmap(p, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(p, q) TH_LOG("mmap: %m");
+	q[3 * page] = 1;
+	ASSERT_EQ(0, ctx_refresh(&c));
+	bad += check_pages(&c, p, len);
+	EXPECT_EQ(0, bad);
+	ctx_close(&c);
+	munmap(p, len);
 }
 
 /* PFN-mapped areas ([vvar] and its kin): whatever the kernel says. */
