@@ -113,6 +113,27 @@ static inline void pmap_pte_unmap(pte_t *pte)
 }
 
 /*
+ * A count that changes whenever the mmap lock, held for writing, is
+ * released or downgraded (vma_end_write_all()), so that under the read
+ * lock an unchanged count means no VMA was added, changed or freed since
+ * it was read: mm->mm_lock_seq, which per-VMA locks keep. From 6.5, where
+ * stacks also grow only under the write lock. Its first word is the count
+ * whether it is an int (its first form) or a seqcount_t. False where there
+ * is no such count.
+ */
+static inline bool pmap_mm_write_count(struct mm_struct *mm,
+				       unsigned int *count)
+{
+#if defined(CONFIG_PER_VMA_LOCK) && \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	*count = READ_ONCE(*(unsigned int *)&mm->mm_lock_seq);
+	return true;
+#else
+	return false;
+#endif
+}
+
+/*
  * The frame of a present pte, read where user access is enabled. With x86's
  * PARAVIRT_XXL, pte_val() is a paravirt call, which must not run with user
  * access enabled (objtool rejects it): Xen PV guests translate machine

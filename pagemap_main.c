@@ -30,6 +30,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/seqlock.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
@@ -69,6 +70,9 @@ static struct proc_dir_entry *pmap_proc_dir;
 struct pmap_file {
 	struct mm_struct *mm;	/* mmgrab()bed; NULL for kernel threads */
 	bool show_pfn;		/* opener had CAP_SYS_ADMIN */
+	seqlock_t vma_lock;	/* for the two below: see pmap_find_vma() */
+	struct vm_area_struct *vma;	/* the VMA last looked up... */
+	unsigned int vma_count;	/* ...at this pmap_mm_write_count() */
 };
 
 /*
@@ -157,6 +161,7 @@ static int pmap_open(struct inode *inode, struct file *file)
 		goto out_put_mm;
 	}
 	pf->show_pfn = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	seqlock_init(&pf->vma_lock);
 	if (mm) {
 		/* Keep the mm_struct, not the memory: reads end at its exit. */
 		mmgrab(mm);
@@ -217,6 +222,44 @@ static void pmap_let_waiters_in(struct mm_struct *mm)
 }
 
 /*
+ * find_vma(@pf->mm, @addr), the mmap lock held for reading. A reader of a
+ * sparse map seeks and then reads a few entries, again and again, in the
+ * same VMA, and the maple-tree lookup is about a tenth of such a call. So
+ * the VMA last looked up is kept with the mm's write count of the time
+ * (pmap_mm_write_count()): while the count is the same, no VMA has changed
+ * or been freed, and the pointer is still that VMA (unless the count went
+ * all the way round, 2^31 write sections or more, between two calls).
+ * Readers of one file may race: the seqlock keeps the pointer and its
+ * count together.
+ */
+static struct vm_area_struct *pmap_find_vma(struct pmap_file *pf,
+					    unsigned long addr)
+{
+	struct vm_area_struct *vma, *kept;
+	unsigned int count, seq;
+	bool same;
+
+	if (!pmap_mm_write_count(pf->mm, &count))
+		return find_vma(pf->mm, addr);
+	do {
+		seq = read_seqbegin(&pf->vma_lock);
+		kept = pf->vma;
+		same = pf->vma_count == count;
+	} while (read_seqretry(&pf->vma_lock, seq));
+	if (kept && same && addr >= kept->vm_start && addr < kept->vm_end)
+		return kept;
+	vma = find_vma(pf->mm, addr);
+	/* keep it, unless it is kept already (@addr is in the hole below) */
+	if (vma && (vma != kept || !same)) {
+		write_seqlock(&pf->vma_lock);
+		pf->vma = vma;
+		pf->vma_count = count;
+		write_sequnlock(&pf->vma_lock);
+	}
+	return vma;
+}
+
+/*
  * The next entries from virtual address @addr, under one hold of the mmap
  * lock: in a hole between VMAs, only how many of at most @max_hole pages
  * the hole spans (*hole set: the caller stores them without the lock);
@@ -235,7 +278,7 @@ static long pmap_gather(struct pmap_file *pf, unsigned long addr,
 	pmap_let_waiters_in(pf->mm);
 	if (mmap_read_lock_killable(pf->mm))
 		return -EINTR;
-	vma = find_vma(pf->mm, addr);
+	vma = pmap_find_vma(pf, addr);
 	next = vma ? vma->vm_start : pf->mm->task_size;
 	*hole = addr < next;
 	if (*hole) {
@@ -386,7 +429,7 @@ static loff_t pmap_seek_entry(struct pmap_file *pf, unsigned long idx,
 		pmap_let_waiters_in(pf->mm);
 		if (mmap_read_lock_killable(pf->mm))
 			return -EINTR;
-		vma = find_vma(pf->mm, addr);
+		vma = pmap_find_vma(pf, addr);
 		hit = pmap_seek(pf->mm, vma, addr, end, data, &addr);
 		mmap_read_unlock(pf->mm);
 		if (hit)
