@@ -118,6 +118,13 @@ other_workload() {
 	zpid=$!
 	workload_wait "$T/w$1"
 }
+# ... and its end, with its child's: until they are gone, they share the
+# binary's pages with the other workloads, as one map may see and the next not
+other_workload_end() {
+	kill "$zpid" 2>/dev/null
+	wait "$zpid" 2>/dev/null || :
+	zpid=
+}
 other_workload z
 zparent=$(workload_pid "$T/wz" parent)
 zero_rss() {
@@ -135,8 +142,7 @@ check "pss --source kernel: the zero pages are present but not Rss, as in smaps_
 	zero_rss kernel
 check "pss --source module: the zero pages are present but not Rss, as in smaps_rollup" \
 	zero_rss module
-kill "$zpid" 2>/dev/null
-zpid=
+other_workload_end
 
 # --- the two sources agree page for page ---
 same_maps() {
@@ -165,8 +171,7 @@ sparse_maps() {
 }
 check "maps: a sparse address space, found by seeks, agrees with the kernel's" \
 	sparse_maps
-kill "$zpid" 2>/dev/null
-zpid=
+other_workload_end
 run --source module maps --json "$parent"
 shm_present() {
 	grep "\"start\": \"0x$start\"" "$T/out" | grep -q "\"present_pages\": $NPAGES,"
