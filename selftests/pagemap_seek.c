@@ -424,7 +424,7 @@ TEST(pages_many_page_tables_apart_seek_as_the_kernel_shows_them)
 	if (!table)
 		table = page / sizeof(long) * page;
 	len = 48 * table + 3 * page;
-	/* the present pages: the first, the last of tables 1, 10 and 27, the last */
+	/* present: the first page, the last of tables 1, 10 and 27, the last */
 	at[0] = 0;
 	at[1] = 2 * table - page;
 	at[2] = 11 * table - page;
