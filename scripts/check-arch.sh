@@ -138,12 +138,10 @@ decode() {
 	drc=0
 	"$S/decode-capture.sh" "$LOGS/$ABI-check.log" "$1" >"$dlog" 2>&1 || drc=$?
 	cat "$dlog"
-	dp=$(grep -c '^ok ' "$dlog") || true
-	ds=$(grep -ci '^ok .*# *skip' "$dlog") || true
-	df=$(grep -c '^not ok ' "$dlog") || true
-	[ "$drc" = 0 ] || [ "$df" != 0 ] || df=1
-	p=$((p + dp - ds)) f=$((f + df)) s=$((s + ds))
-	[ "$df" = 0 ] || [ "$rc" != 0 ] || rc=1
+	bp=$p bf=$f bs=$s
+	tap_counts "$dlog" "$drc"
+	[ "$f" = 0 ] || [ "$rc" != 0 ] || rc=1
+	p=$((bp + p)) f=$((bf + f)) s=$((bs + s))
 }
 
 deps

@@ -38,3 +38,13 @@ DEBIAN_TIMEOUT=${DEBIAN_TIMEOUT:-3600}	# seconds for check-debian's guest: it
 export HOST_LANES TOP BUILD CACHE CHROOTS LOGS MODULE_SRC KERNELS VM_MEM VM_SMP \
 	VM_CPU VM_LA57 VM_TIMEOUT TEST_TIMEOUT VM_APPEND TCG_APPEND DEBIAN_IMAGE \
 	DEBIAN_TIMEOUT
+
+# tap_counts LOG RC: count LOG's TAP lines into p (passed), f (failed) and
+# s (skipped); an RC other than 0 with no failing line counts as a failure
+tap_counts() {
+	s=$(grep -ci '^ok .*# *skip' "$1") || true
+	p=$(grep -c '^ok ' "$1") || true
+	f=$(grep -c '^not ok ' "$1") || true
+	p=$((p - s))
+	[ "$2" = 0 ] || [ "$f" != 0 ] || f=1
+}
