@@ -113,6 +113,33 @@ static inline void pmap_pte_unmap(pte_t *pte)
 }
 
 /*
+ * The section a pte table is read in. From 6.5 a pte table can be freed
+ * under the mmap read lock (khugepaged retracts the tables of file
+ * mappings without the write lock), but only after an RCU grace period,
+ * so the walk reads it inside rcu_read_lock(). Before, every path that
+ * frees one holds the mmap lock for writing (6.1's khugepaged asserts
+ * it), which the walk's read lock excludes: no section is needed.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define pmap_pte_read_begin()	rcu_read_lock()
+#define pmap_pte_read_end()	rcu_read_unlock()
+#else
+#define pmap_pte_read_begin()	do { } while (0)
+#define pmap_pte_read_end()	do { } while (0)
+#endif
+
+/*
+ * Whether the target's page tables and VMAs are freed at its exit only
+ * under the mmap lock held for writing: so from 6.1 exit_mmap() frees
+ * them (it zaps the pages under the read lock first). There, a reader
+ * that holds the read lock and sees mm_users above 0 needs no reference
+ * of its own for as long as it holds the lock. Before, exit_mmap() takes
+ * no lock, and only a reference (mmget_not_zero()) keeps them.
+ */
+#define PMAP_EXIT_UNDER_LOCK \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0))
+
+/*
  * A count that changes whenever the mmap lock, held for writing, is
  * released or downgraded (vma_end_write_all()), so that under the read
  * lock an unchanged count means no VMA was added, changed or freed since

@@ -260,12 +260,57 @@ static struct vm_area_struct *pmap_find_vma(struct pmap_file *pf,
 }
 
 /*
+ * Take the mmap lock for reading as reads and seeks take it, killable and
+ * after any waiting writers, and find the VMA at or above @addr (*@vmap,
+ * NULL above the last one). Returns 0; -EINTR on a fatal signal; or
+ * -ESRCH, the lock released, once the target has exited (no mm_users):
+ * its page tables and VMAs may be freed as soon as the lock is released
+ * (see PMAP_EXIT_UNDER_LOCK), and its map reads nothing from then on.
+ */
+static __always_inline int pmap_lock_find_vma(struct pmap_file *pf,
+					      unsigned long addr,
+					      struct vm_area_struct **vmap)
+{
+	struct mm_struct *mm = pf->mm;
+
+	/* The trylock fails while writers wait: they go first. */
+	if (!mmap_read_trylock(mm)) {
+		pmap_let_waiters_in(mm);
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+	}
+	if (!atomic_read(&mm->mm_users)) {
+		mmap_read_unlock(mm);
+		return -ESRCH;
+	}
+	*vmap = pmap_find_vma(pf, addr);
+	return 0;
+}
+
+/*
+ * Whether the target is still there, and kept for the rest of a read or a
+ * seek: by a reference (*@ref) where the mmap lock alone does not keep its
+ * address space (before 6.1) and, at every version, once a read has
+ * @stored something, so that a read returns all it was asked for or, after
+ * an exit, nothing. Until then pmap_lock_find_vma() checks under the lock.
+ */
+static bool pmap_mm_keep(struct pmap_file *pf, bool *ref, bool stored)
+{
+	if (*ref)
+		return true;
+	if (PMAP_EXIT_UNDER_LOCK && !stored)
+		return atomic_read(&pf->mm->mm_users);
+	*ref = mmget_not_zero(pf->mm);
+	return *ref;
+}
+
+/*
  * The next entries from virtual address @addr, under one hold of the mmap
  * lock: in a hole between VMAs, only how many of at most @max_hole pages
  * the hole spans (*hole set: the caller stores them without the lock);
  * otherwise up to @n entries stored to @uout, stopping after one page table.
- * Returns how many, -EFAULT if @uout faulted before the first entry, or
- * -EINTR on a fatal signal.
+ * Returns how many, -EFAULT if @uout faulted before the first entry, -EINTR
+ * on a fatal signal, or -ESRCH if the target has exited.
  */
 static long pmap_gather(struct pmap_file *pf, unsigned long addr,
 			unsigned long __user *uout, unsigned long n,
@@ -275,10 +320,9 @@ static long pmap_gather(struct pmap_file *pf, unsigned long addr,
 	unsigned long next;
 	long got;
 
-	pmap_let_waiters_in(pf->mm);
-	if (mmap_read_lock_killable(pf->mm))
-		return -EINTR;
-	vma = pmap_find_vma(pf, addr);
+	got = pmap_lock_find_vma(pf, addr, &vma);
+	if (got)
+		return got;
 	next = vma ? vma->vm_start : pf->mm->task_size;
 	*hole = addr < next;
 	if (*hole) {
@@ -335,24 +379,26 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 	unsigned long idx, nr_idx, left, n, got, room = ULONG_MAX;
 	unsigned long __user *uout;
 	size_t done = 0, bytes;
+	bool hole, ref = false;
 	long ret = 0;
-	bool hole;
 
 	if (*ppos % PMAP_ENTRY_SIZE)
 		return -EIO;
 	if (count % PMAP_ENTRY_SIZE)
 		return -EINVAL;
-	if (!count || !pf->mm || !mmget_not_zero(pf->mm))
+	if (!count || !pf->mm)
 		return 0;
 
 	/* Entry slots in the file: the header, then one per page. */
 	nr_idx = (pf->mm->task_size >> PAGE_SHIFT) + 1;
 	if (*ppos >= (loff_t)nr_idx * PMAP_ENTRY_SIZE)
-		goto out_put_mm;
+		return 0;
 	idx = *ppos / PMAP_ENTRY_SIZE;
 	left = min_t(unsigned long, count / PMAP_ENTRY_SIZE, nr_idx - idx);
 
 	while (left) {
+		if (!pmap_mm_keep(pf, &ref, done))
+			goto out_exited;
 		uout = (unsigned long __user *)(ubuf + done);
 		if (idx == 0) {
 			n = 1;
@@ -363,6 +409,8 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 					  min_t(unsigned long, left,
 						PMAP_HOLE_ENTRIES),
 					  &hole);
+			if (ret == -ESRCH)
+				goto out_exited;
 			if (ret < 0 && ret != -EFAULT)
 				break;
 			if (ret == -EFAULT) {
@@ -395,6 +443,9 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 			ret = -EFAULT;
 			break;
 		}
+		/* between steps only: a read of one step ends here */
+		if (!left)
+			break;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
@@ -402,9 +453,16 @@ static ssize_t pmap_read(struct file *file, char __user *ubuf, size_t count,
 		cond_resched();
 	}
 	*ppos += done;
-out_put_mm:
-	mmput(pf->mm);
+	if (ref)
+		mmput(pf->mm);
 	return done ? done : ret;
+
+out_exited:
+	/*
+	 * The exit came first: what was stored does not count. (No reference
+	 * is held here: with one, the target could not have exited.)
+	 */
+	return 0;
 }
 
 /*
@@ -421,15 +479,15 @@ static loff_t pmap_seek_entry(struct pmap_file *pf, unsigned long idx,
 	unsigned long addr, end = (nr_idx - 1) << PAGE_SHIFT;
 	struct vm_area_struct *vma;
 	bool hit;
+	int err;
 
 	if (idx == 0 && data)
 		return 0;
 	addr = idx ? (idx - 1) << PAGE_SHIFT : 0;
 	while (addr < end) {
-		pmap_let_waiters_in(pf->mm);
-		if (mmap_read_lock_killable(pf->mm))
-			return -EINTR;
-		vma = pmap_find_vma(pf, addr);
+		err = pmap_lock_find_vma(pf, addr, &vma);
+		if (err)
+			return err;
 		hit = pmap_seek(pf->mm, vma, addr, end, data, &addr);
 		mmap_read_unlock(pf->mm);
 		if (hit)
@@ -454,18 +512,22 @@ static loff_t pmap_seek_entry(struct pmap_file *pf, unsigned long idx,
 static loff_t pmap_seek_data(struct pmap_file *pf, loff_t offset, bool data)
 {
 	unsigned long nr_idx;
+	bool ref = false;
 	loff_t ret;
 
 	if (offset < 0 || offset % PMAP_ENTRY_SIZE)
 		return -EINVAL;
-	if (!pf->mm || !mmget_not_zero(pf->mm))
+	if (!pf->mm || !pmap_mm_keep(pf, &ref, false))
 		return -ENXIO;
 	nr_idx = (pf->mm->task_size >> PAGE_SHIFT) + 1;
 	ret = -ENXIO;
 	if (offset < (loff_t)nr_idx * PMAP_ENTRY_SIZE)
 		ret = pmap_seek_entry(pf, offset / PMAP_ENTRY_SIZE, nr_idx,
 				      data);
-	mmput(pf->mm);
+	if (ref)
+		mmput(pf->mm);
+	if (ret == -ESRCH)
+		return -ENXIO;
 	return ret < 0 ? ret : ret * (loff_t)PMAP_ENTRY_SIZE;
 }
 

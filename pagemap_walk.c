@@ -9,10 +9,11 @@
  *    the mmap lock is held, so those levels are read in place.
  *  - A pte table can be freed under the mmap read lock (since 6.5 khugepaged
  *    retracts the tables of file mappings without it), but only after an RCU
- *    grace period. So the pmd is read and the table it points to is walked
- *    inside one RCU read-side section, as __pte_offset_map() does; the pmd
- *    is then read again, and if it changed the table is walked again, so the
- *    entries come from the table the pmd pointed to.
+ *    grace period. So the pmds are read and the tables they point to are
+ *    walked inside an RCU read-side section, as __pte_offset_map() does
+ *    (from 6.5: pmap_pte_read_begin()); each pmd is then read again, and if
+ *    it changed its table is walked again, so the entries come from the
+ *    table the pmd pointed to.
  *  - No page-table lock is taken: the map is a snapshot, and a page that
  *    changes during the read may show its old or its new state.
  *  - Entries are stored straight to the reader's buffer, a word at a time,
@@ -290,7 +291,7 @@ static pmd_t pmap_read_pmd(pmd_t *pmdp)
 /* How often a pte table is walked again when its pmd changed meanwhile. */
 #define PMAP_PMD_RETRIES	3
 
-/* One pmd entry, [addr, end) within it. */
+/* One pmd entry, [addr, end) within it, inside pmap_pte_read_begin(). */
 static void pmap_pmd_entry(struct pmap_walk_state *st, pmd_t *pmdp,
 			   unsigned long addr, unsigned long end)
 {
@@ -301,7 +302,6 @@ static void pmap_pmd_entry(struct pmap_walk_state *st, pmd_t *pmdp,
 again:
 	st->out = start;
 	st->hit = false;
-	rcu_read_lock();
 	pmd = pmap_read_pmd(pmdp);
 	if (pmd_none(pmd) || !pmd_present(pmd)) {
 		/* empty, or a swap or migration entry */
@@ -313,12 +313,9 @@ again:
 	} else {
 		pmap_pte_range(st, &pmd, addr, end);
 		if (!st->faulted && !pmd_same(pmd, pmap_read_pmd(pmdp)) &&
-		    ++tries < PMAP_PMD_RETRIES) {
-			rcu_read_unlock();
+		    ++tries < PMAP_PMD_RETRIES)
 			goto again;
-		}
 	}
-	rcu_read_unlock();
 }
 
 static unsigned long pmap_pmd_range(struct pmap_walk_state *st, pud_t *pudp,
@@ -327,6 +324,8 @@ static unsigned long pmap_pmd_range(struct pmap_walk_state *st, pud_t *pudp,
 	pmd_t *pmdp = pmd_offset(pudp, addr);
 	unsigned long next, nr, k;
 
+	/* one section for all the tables of the range that a seek reads */
+	pmap_pte_read_begin();
 	do {
 		next = pmd_addr_end(addr, end);
 		if (st->mode == PMAP_FIND_DATA &&
@@ -341,9 +340,10 @@ static unsigned long pmap_pmd_range(struct pmap_walk_state *st, pud_t *pudp,
 			pmap_pmd_entry(st, pmdp, addr, next);
 		}
 		if (st->stop)
-			return next;
+			break;
 	} while (pmdp++, addr = next, addr != end);
-	return end;
+	pmap_pte_read_end();
+	return next;
 }
 
 static unsigned long pmap_pud_range(struct pmap_walk_state *st, p4d_t *p4dp,

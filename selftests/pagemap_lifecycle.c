@@ -115,6 +115,14 @@ TEST(fd_of_an_exited_target_reads_nothing)
 	EXPECT_EQ(0, pread(pm.fd, buf, pm.h.entry_size, 0));
 	EXPECT_EQ(0, pread(pm.fd, buf, pm.h.entry_size,
 			   pmap_entry_offset(&pm.h, pt_vpn(p))));
+	/* nothing to seek either, not even the header */
+	errno = 0;
+	EXPECT_EQ(-1, lseek(pm.fd, 0, SEEK_DATA));
+	EXPECT_EQ(ENXIO, errno);
+	errno = 0;
+	EXPECT_EQ(-1, lseek(pm.fd, pmap_entry_offset(&pm.h, pt_vpn(p)),
+			    SEEK_HOLE));
+	EXPECT_EQ(ENXIO, errno);
 
 	/* reaped */
 	ASSERT_EQ(0, pt_wait(pid));
@@ -129,14 +137,15 @@ TEST(fd_of_an_exited_target_reads_nothing)
 	EXPECT_EQ(ENOENT, errno);
 }
 
-TEST(fd_outlives_its_target_being_killed_mid_reads)
+TEST(fd_outlives_its_target_being_killed_mid_reads_and_seeks)
 {
 	size_t len = 16UL << 20, pages = len / pt_page_size();
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ready[2], full = 0, empty = 0, partial = 0, gone = 0, i;
 	size_t bufsz;
 	unsigned char *buf;
-	int ready[2], full = 0, empty = 0, partial = 0, i;
+	off_t at, d;
 	struct pt_map pm;
 	pid_t pid;
 	char c;
@@ -157,26 +166,43 @@ TEST(fd_outlives_its_target_being_killed_mid_reads)
 	bufsz = pages * pm.h.entry_size;
 	buf = malloc(bufsz);
 	ASSERT_NE(NULL, buf);
-	/* read on until ten reads after the kill came back empty */
+	/*
+	 * Read and seek on until ten reads after the kill came back empty:
+	 * each read all or nothing, each seek finding the first page or,
+	 * once the target has gone, no data; and gone is gone.
+	 */
+	at = pmap_entry_offset(&pm.h, pt_vpn(p));
 	for (i = 0; i < 100000 && empty < 10; i++) {
-		ssize_t n = pread(pm.fd, buf, bufsz,
-				  pmap_entry_offset(&pm.h, pt_vpn(p)));
+		ssize_t n = pread(pm.fd, buf, bufsz, at);
 
 		ASSERT_GE(n, 0) TH_LOG("read %d: %s", i, strerror(errno));
 		EXPECT_EQ(0, n % pm.h.entry_size);
+		EXPECT_FALSE(gone && n) TH_LOG("read %d after ENXIO", i);
 		if (n == (ssize_t)bufsz)
 			full++;
 		else if (n == 0)
 			empty++;
 		else
 			partial++;
+		errno = 0;
+		d = lseek(pm.fd, at, SEEK_DATA);
+		if (d < 0) {
+			EXPECT_EQ(ENXIO, errno);
+			gone++;
+		} else {
+			EXPECT_EQ(at, d);
+			EXPECT_FALSE(gone || empty)
+				TH_LOG("seek %d found data after the exit", i);
+		}
 		if (i == 20)
 			kill(pid, SIGKILL);
 	}
-	TH_LOG("%d full reads, %d partial, %d empty", full, partial, empty);
+	TH_LOG("%d full reads, %d partial, %d empty; %d seeks found nothing",
+	       full, partial, empty, gone);
 	EXPECT_GE(full, 1);
 	EXPECT_GE(empty, 1);
 	EXPECT_EQ(0, partial);
+	EXPECT_GE(gone, 1);
 	EXPECT_EQ(128 + SIGKILL, pt_wait(pid));
 	EXPECT_EQ(0, pread(pm.fd, buf, bufsz, pm.h.entry_size));
 	pt_map_close(&pm);
