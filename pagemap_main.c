@@ -266,6 +266,7 @@ static struct vm_area_struct *pmap_find_vma(struct pmap_file *pf,
  * -ESRCH, the lock released, once the target has exited (no mm_users):
  * its page tables and VMAs may be freed as soon as the lock is released
  * (see PMAP_EXIT_UNDER_LOCK), and its map reads nothing from then on.
+ * Inlined: it runs once per step of every read and seek.
  */
 static __always_inline int pmap_lock_find_vma(struct pmap_file *pf,
 					      unsigned long addr,
@@ -292,7 +293,8 @@ static __always_inline int pmap_lock_find_vma(struct pmap_file *pf,
  * seek: by a reference (*@ref) where the mmap lock alone does not keep its
  * address space (before 6.1) and, at every version, once a read has
  * @stored something, so that a read returns all it was asked for or, after
- * an exit, nothing. Until then pmap_lock_find_vma() checks under the lock.
+ * an exit, nothing. Until then pmap_lock_find_vma() checks under the lock;
+ * the look here without it answers for the header, which takes no lock.
  */
 static bool pmap_mm_keep(struct pmap_file *pf, bool *ref, bool stored)
 {
