@@ -140,6 +140,24 @@ static inline void pmap_pte_unmap(pte_t *pte)
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0))
 
 /*
+ * find_vma(@mm, @addr), the mmap lock held for reading. From 6.1 the
+ * first step of a VMA iterator, as for_each_vma() takes it: the same
+ * maple-tree walk, under that lock, without the RCU section find_vma()
+ * adds of its own.
+ */
+static inline struct vm_area_struct *pmap_vma_find(struct mm_struct *mm,
+						   unsigned long addr)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
+	VMA_ITERATOR(vmi, mm, addr);
+
+	return vma_next(&vmi);
+#else
+	return find_vma(mm, addr);
+#endif
+}
+
+/*
  * A count that changes whenever the mmap lock, held for writing, is
  * released or downgraded (vma_end_write_all()), so that under the read
  * lock an unchanged count means no VMA was added, changed or freed since

@@ -240,7 +240,7 @@ static struct vm_area_struct *pmap_find_vma(struct pmap_file *pf,
 	bool same;
 
 	if (!pmap_mm_write_count(pf->mm, &count))
-		return find_vma(pf->mm, addr);
+		return pmap_vma_find(pf->mm, addr);
 	do {
 		seq = read_seqbegin(&pf->vma_lock);
 		kept = pf->vma;
@@ -248,7 +248,7 @@ static struct vm_area_struct *pmap_find_vma(struct pmap_file *pf,
 	} while (read_seqretry(&pf->vma_lock, seq));
 	if (kept && same && addr >= kept->vm_start && addr < kept->vm_end)
 		return kept;
-	vma = find_vma(pf->mm, addr);
+	vma = pmap_vma_find(pf->mm, addr);
 	/* keep it, unless it is kept already (@addr is in the hole below) */
 	if (vma && (vma != kept || !same)) {
 		write_seqlock(&pf->vma_lock);

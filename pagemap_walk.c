@@ -429,7 +429,7 @@ static unsigned long pmap_walk_vmas(struct pmap_walk_state *st,
 
 	while (addr < end && !st->stop) {
 		if (vma && addr >= vma->vm_end)
-			vma = find_vma(mm, addr);
+			vma = pmap_vma_find(mm, addr);
 		if (!vma || addr < vma->vm_start) {
 			/* a hole up to the next mapping */
 			next = vma ? min(vma->vm_start, end) : end;
