@@ -79,14 +79,26 @@ static inline __u64 pmap_entry_offset(const struct pmap_header *h,
 
 /*
  * Decode one entry at @p: the frame number, or PMAP_NOT_PRESENT for an
- * entry of all ones.
+ * entry of all ones. An entry in this machine's own format (any map read
+ * live, and captures made here) is one load; others are put together byte
+ * by byte.
  */
 static inline __u64 pmap_entry(const struct pmap_header *h,
 			       const unsigned char *p)
 {
+	const int native_le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 	__u64 v = 0;
+	__u32 w;
 	unsigned int i;
 
+	if (h->little_endian == native_le && h->entry_size == sizeof(v)) {
+		__builtin_memcpy(&v, p, sizeof(v));
+		return v;
+	}
+	if (h->little_endian == native_le && h->entry_size == sizeof(w)) {
+		__builtin_memcpy(&w, p, sizeof(w));
+		return w == (__u32)~0U ? PMAP_NOT_PRESENT : w;
+	}
 	for (i = 0; i < h->entry_size; i++) {
 		unsigned int byte = h->little_endian ? h->entry_size - 1 - i : i;
 
