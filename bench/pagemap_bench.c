@@ -15,13 +15,14 @@
  * Cases: dense 4K anonymous pages (THP off), THP-backed anonymous memory,
  * tmpfs page cache mapped shared, sparse (one page per 2 MiB), unmapped
  * holes, the mappings of real processes; sparse-seek (64 GiB, one page per
- * 64 MiB, on three such mappings), its present entries found with SEEK_DATA and SEEK_HOLE and read
- * (a short read where SEEK_DATA lands, SEEK_HOLE only for longer runs; and
- * both seeks and a read per run), against reading every entry of either
- * file; read sizes from 8 bytes to 4 MiB;
- * growth from 64 MiB to 1 GiB; mmap/munmap latency in a second thread while
- * a reader scans. Output: TAP lines (a case that cannot be measured or whose
- * two answers disagree is `not ok`) and `# ` lines with the numbers.
+ * 64 MiB, on three such mappings), its present entries found with
+ * SEEK_DATA and SEEK_HOLE and read (a short read where SEEK_DATA lands,
+ * SEEK_HOLE only for longer runs; and both seeks and a read per run),
+ * against reading every entry of either file; read sizes from 8 bytes to
+ * 4 MiB; growth from 64 MiB to 1 GiB; mmap/munmap latency in a second
+ * thread while a reader scans. Output: TAP lines (a case that cannot be
+ * measured or whose two answers disagree is `not ok`) and `# ` lines with
+ * the numbers.
  * Must run as root (frame numbers from both files).
  */
 #include <errno.h>

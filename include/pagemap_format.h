@@ -97,7 +97,7 @@ static inline __u64 pmap_entry(const struct pmap_header *h,
 	}
 	if (h->little_endian == native_le && h->entry_size == sizeof(w)) {
 		__builtin_memcpy(&w, p, sizeof(w));
-		return w == (__u32)~0U ? PMAP_NOT_PRESENT : w;
+		return w == ~(__u32)0 ? PMAP_NOT_PRESENT : w;
 	}
 	for (i = 0; i < h->entry_size; i++) {
 		unsigned int byte = h->little_endian ? h->entry_size - 1 - i : i;
