@@ -70,6 +70,12 @@ static inline int pmap_parse_header(const unsigned char *b, size_t len,
 	return 0;
 }
 
+/* 1 if this machine is little-endian: byte 0 of the header of its maps. */
+static inline int pmap_host_little_endian(void)
+{
+	return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+}
+
 /* Byte offset of the entry for virtual page number @vpn. */
 static inline __u64 pmap_entry_offset(const struct pmap_header *h,
 				      __u64 vpn)
@@ -86,7 +92,7 @@ static inline __u64 pmap_entry_offset(const struct pmap_header *h,
 static inline __u64 pmap_entry(const struct pmap_header *h,
 			       const unsigned char *p)
 {
-	const int native_le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+	const int native_le = pmap_host_little_endian();
 	__u64 v = 0;
 	__u32 w;
 	unsigned int i;

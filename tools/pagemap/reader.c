@@ -99,13 +99,11 @@ int reader_open_module(struct reader *r, const char *path)
 
 static int reader_open_kernel(struct reader *r, const char *path)
 {
-	int one = 1;
-
 	r->be = &kernel_backend;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0)
 		return -errno;
-	r->hdr.little_endian = *(char *)&one;
+	r->hdr.little_endian = pmap_host_little_endian();
 	r->hdr.page_shift = host_page_shift();
 	r->hdr.entry_size = 8;
 	r->hdr.header_size = 0;
